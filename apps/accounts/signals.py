@@ -1,0 +1,18 @@
+"""Login events go to the audit log."""
+from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.dispatch import receiver
+
+
+@receiver(user_logged_in)
+def audit_login(sender, request, user, **kwargs):
+    from apps.audit.services import audit_record
+
+    audit_record(actor=user, action="auth.login", target=user, request=request)
+
+
+@receiver(user_login_failed)
+def audit_login_failed(sender, credentials, request=None, **kwargs):
+    from apps.audit.services import audit_record
+
+    audit_record(actor=None, action="auth.login_failed", target_type="user",
+                 target_id=str(credentials.get("username", ""))[:150], request=request)

@@ -1,0 +1,60 @@
+"""The append-only audit log: who did what to which record, why, and in which request."""
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+
+
+class AppendOnlyError(Exception):
+    """Audit entries are evidence: they are never updated or deleted."""
+
+
+class AuditEntryQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError("Audit entries cannot be updated.")
+
+    def delete(self):
+        raise AppendOnlyError("Audit entries cannot be deleted.")
+
+    _raw_delete = delete
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise AppendOnlyError("Audit entries cannot be updated.")
+
+
+class AuditEntry(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    at = models.DateTimeField(db_index=True)
+    actor = models.CharField(max_length=160, help_text="Username, or device:<serial>, or 'system'.")
+    actor_user = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", db_constraint=False)
+    action = models.CharField(max_length=64, db_index=True)
+    target_type = models.CharField(max_length=64, blank=True)
+    target_id = models.CharField(max_length=160, blank=True)
+    target_repr = models.CharField(max_length=200, blank=True, help_text="Masked description of the target.")
+    reason = models.TextField(blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+    organization = models.ForeignKey("organizations.Organization", on_delete=models.SET_NULL, null=True,
+                                     blank=True, related_name="+", db_constraint=False)
+    province = models.CharField(max_length=6, blank=True)
+    data = models.JSONField(default=dict, blank=True, help_text="Structured detail; never personal data.")
+
+    objects = AuditEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["target_type", "target_id"]), models.Index(fields=["actor", "at"])]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor} {self.action} {self.target_type}:{self.target_id}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError("Audit entries cannot be updated.")
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("Audit entries cannot be deleted.")

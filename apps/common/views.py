@@ -1,0 +1,33 @@
+"""Base API views: every list and detail goes through the selector for the requesting user."""
+from __future__ import annotations
+
+from rest_framework import viewsets
+
+from apps.audit.services import audit_record
+
+
+class ScopedModelViewSet(viewsets.ModelViewSet):
+    """Reference-data CRUD (NetBox style): ``selector(user=...)`` gives the queryset, so anything out of the
+    caller's scope is simply not found (404). Writes are audited."""
+
+    selector = None
+    audit_name = ""
+
+    def get_queryset(self):
+        return type(self).selector(user=self.request.user)
+
+    def _audit(self, action: str, instance):
+        audit_record(actor=self.request.user, action=f"{self.audit_name}.{action}", target=instance,
+                     request=self.request, organization=getattr(instance, "organization", None))
+
+    def perform_create(self, serializer):
+        super().perform_create(serializer)
+        self._audit("create", serializer.instance)
+
+    def perform_update(self, serializer):
+        super().perform_update(serializer)
+        self._audit("update", serializer.instance)
+
+    def perform_destroy(self, instance):
+        self._audit("delete", instance)
+        super().perform_destroy(instance)

@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from apps.accounts.models import Device
+from apps.accounts.services import device_create
+from apps.common.serializers import ID_TYPE_CHOICES, PhoneField, PlateField, validate_identity
+
+from ..models import Facility, Organization, Staff, Vehicle
+
+
+class OrganizationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Organization
+        fields = ["code", "name", "license_no", "province"]
+
+
+class FacilitySerializer(serializers.ModelSerializer):
+    organization = serializers.SlugRelatedField(slug_field="code", queryset=Organization.objects.all())
+
+    class Meta:
+        model = Facility
+        fields = ["code", "name", "kind", "organization", "region_code", "address"]
+
+
+class StaffSerializer(serializers.ModelSerializer):
+    """Staff records. Name, ID number and phone are written in clear over TLS, stored encrypted, and only ever
+    read back masked."""
+
+    organization = serializers.SlugRelatedField(slug_field="code", queryset=Organization.objects.all())
+    facility = serializers.SlugRelatedField(slug_field="code", queryset=Facility.objects.all(), required=False,
+                                            allow_null=True)
+    name = serializers.CharField(max_length=64, write_only=True)
+    id_type = serializers.ChoiceField(choices=ID_TYPE_CHOICES)
+    id_number = serializers.CharField(max_length=40, write_only=True)
+    phone = PhoneField(write_only=True)
+    masked = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Staff
+        fields = ["employee_no", "organization", "facility", "name", "id_type", "id_number", "phone", "status",
+                  "masked"]
+
+    @extend_schema_field({"type": "object", "properties": {"name": {"type": "string"},
+                                                            "id_number": {"type": "string"},
+                                                            "phone": {"type": "string"}}})
+    def get_masked(self, obj):
+        return {"name": obj.masked_name, "id_number": obj.masked_id_number, "phone": obj.masked_phone}
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        masked = data.pop("masked")
+        data.update(masked)
+        return data
+
+    def validate(self, attrs):
+        if self.instance is not None and "id_number" in attrs and "id_type" not in attrs:
+            attrs["id_type"] = self.instance.id_type
+        if self.instance is not None and "id_type" in attrs and "id_number" not in attrs:
+            attrs["id_number"] = self.instance.id_number
+        attrs = validate_identity(attrs)
+        organization = attrs.get("organization") or getattr(self.instance, "organization", None)
+        facility = attrs.get("facility", getattr(self.instance, "facility", None))
+        if facility is not None and organization is not None and facility.organization_id != organization.pk:
+            raise serializers.ValidationError(
+                {"facility": [serializers.ErrorDetail("The facility belongs to another company.",
+                                                      code="facility_mismatch")]})
+        return attrs
+
+
+class VehicleSerializer(serializers.ModelSerializer):
+    plate = PlateField()
+    organization = serializers.SlugRelatedField(slug_field="code", queryset=Organization.objects.all())
+
+    class Meta:
+        model = Vehicle
+        fields = ["plate", "organization", "kind"]
+
+    def validate_plate(self, value):
+        existing = Vehicle.objects.filter(plate=value)
+        if self.instance is not None:
+            existing = existing.exclude(pk=self.instance.pk)
+        if existing.exists():
+            raise serializers.ValidationError("A vehicle with this plate exists.", code="unique")
+        return value
+
+
+class DeviceSerializer(serializers.ModelSerializer):
+    organization = serializers.SlugRelatedField(slug_field="code", queryset=Organization.objects.all())
+    facility = serializers.SlugRelatedField(slug_field="code", queryset=Facility.objects.all(), required=False,
+                                            allow_null=True)
+    api_key = serializers.SerializerMethodField(help_text="The device's API key. Returned once, on creation.")
+
+    class Meta:
+        model = Device
+        fields = ["serial", "organization", "facility", "description", "is_active", "api_key"]
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_api_key(self, obj):
+        return getattr(obj, "_plain_api_key", None)
+
+    def validate(self, attrs):
+        organization = attrs.get("organization") or getattr(self.instance, "organization", None)
+        facility = attrs.get("facility", getattr(self.instance, "facility", None))
+        if facility is not None and organization is not None and facility.organization_id != organization.pk:
+            raise serializers.ValidationError(
+                {"facility": [serializers.ErrorDetail("The facility belongs to another company.",
+                                                      code="facility_mismatch")]})
+        return attrs
+
+    def create(self, validated_data):
+        device, key = device_create(**validated_data)
+        device._plain_api_key = key
+        return device

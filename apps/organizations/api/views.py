@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from apps.accounts.services import device_key_rotate
+from apps.audit.services import audit_record
+from apps.common.permissions import ReadForRolesWriteForSuperuser
+from apps.common.views import ScopedModelViewSet
+
+from .. import selectors
+from .filters import DeviceFilter, FacilityFilter, StaffFilter, VehicleFilter
+from .serializers import (
+    DeviceSerializer,
+    FacilitySerializer,
+    OrganizationSerializer,
+    StaffSerializer,
+    VehicleSerializer,
+)
+
+
+class ReferenceViewSet(ScopedModelViewSet):
+    permission_classes = [ReadForRolesWriteForSuperuser]
+
+
+@extend_schema_view(list=extend_schema(summary="Express companies in your scope"))
+class OrganizationViewSet(ReferenceViewSet):
+    serializer_class = OrganizationSerializer
+    selector = staticmethod(selectors.organization_list)
+    lookup_field = "code"
+    audit_name = "organization"
+    filterset_fields = ["province"]
+
+
+@extend_schema_view(list=extend_schema(summary="Outlets, hubs and stations in your scope"))
+class FacilityViewSet(ReferenceViewSet):
+    serializer_class = FacilitySerializer
+    selector = staticmethod(selectors.facility_list)
+    lookup_field = "code"
+    audit_name = "facility"
+    filterset_class = FacilityFilter
+
+
+@extend_schema_view(list=extend_schema(summary="Staff in your scope (personal data masked)"))
+class StaffViewSet(ReferenceViewSet):
+    serializer_class = StaffSerializer
+    selector = staticmethod(selectors.staff_list)
+    lookup_field = "employee_no"
+    audit_name = "staff"
+    filterset_class = StaffFilter
+
+
+@extend_schema_view(list=extend_schema(summary="Vehicles in your scope"))
+class VehicleViewSet(ReferenceViewSet):
+    serializer_class = VehicleSerializer
+    selector = staticmethod(selectors.vehicle_list)
+    lookup_field = "plate"
+    audit_name = "vehicle"
+    filterset_class = VehicleFilter
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Scanner devices in your scope"),
+    create=extend_schema(summary="Register a scanner; its API key is in the response, once"),
+)
+class DeviceViewSet(ReferenceViewSet):
+    serializer_class = DeviceSerializer
+    selector = staticmethod(selectors.device_list)
+    lookup_field = "serial"
+    audit_name = "device"
+    filterset_class = DeviceFilter
+
+    @extend_schema(request=None, responses=DeviceSerializer, summary="Revoke the device's keys and issue a new one")
+    @action(detail=True, methods=["post"], url_path="rotate-key")
+    def rotate_key(self, request, serial=None):
+        device = self.get_object()
+        device._plain_api_key = device_key_rotate(device=device)
+        audit_record(actor=request.user, action="device.key_rotate", target=device, request=request,
+                     organization=device.organization)
+        return Response(self.get_serializer(device).data)

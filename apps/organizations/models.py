@@ -1,0 +1,136 @@
+"""Reference data: express companies, their facilities, staff and vehicles."""
+from __future__ import annotations
+
+import uuid
+
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+
+from apps.common.fields import BlindIndexField, EncryptedTextField
+from greenshield import masking
+from greenshield.enums import PROVINCE_NAMES, FacilityKind, Province, StaffStatus, VehicleKind
+from greenshield.identity import IdType, identity_index_value, normalize_phone
+from greenshield.plates import InvalidPlate, normalize_plate
+
+code_validator = RegexValidator(r"^[A-Z0-9][A-Z0-9_-]{1,31}$", "Codes are 2–32 upper-case letters, digits, '-' or '_'.")
+region_code_validator = RegexValidator(r"^\d{6}$", "A GB/T 2260 region code has 6 digits.")
+
+
+def identity_normalizer(instance, plain: str) -> str:
+    return identity_index_value(instance.id_type, plain)
+
+
+def phone_normalizer(instance, plain: str) -> str:
+    return normalize_phone(plain)
+
+
+class Organization(models.Model):
+    """An express company (快递企业), addressed by its code (e.g. ZTO)."""
+
+    code = models.CharField(max_length=32, unique=True, validators=[code_validator])
+    name = models.CharField(max_length=200)
+    license_no = models.CharField("express business licence no.", max_length=64, blank=True)
+    province = models.CharField(max_length=6, choices=[(p.value, PROVINCE_NAMES[p]) for p in Province])
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = "express company"
+        verbose_name_plural = "express companies"
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+
+class Facility(models.Model):
+    """An outlet (营业网点), hub (分拨中心) or station of a company."""
+
+    code = models.CharField(max_length=32, unique=True, validators=[code_validator])
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=16, choices=[(k.value, k.value.title()) for k in FacilityKind])
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="facilities")
+    region_code = models.CharField(max_length=6, validators=[region_code_validator])
+    address = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name_plural = "facilities"
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+    @property
+    def province(self) -> str:
+        return self.region_code[:2] + "0000"
+
+
+class Staff(models.Model):
+    """A member of staff (从业人员); couriers are staff. Name, ID number and phone are encrypted."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    employee_no = models.CharField(max_length=32, unique=True, validators=[code_validator])
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="staff")
+    facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="staff", null=True, blank=True)
+    name = EncryptedTextField()
+    id_type = models.CharField(max_length=20, choices=[(t.value, t.value) for t in IdType])
+    id_number = EncryptedTextField()
+    id_number_index = BlindIndexField(source="id_number", index="identity", normalizer=identity_normalizer)
+    phone = EncryptedTextField()
+    phone_index = BlindIndexField(source="phone", index="phone", normalizer=phone_normalizer)
+    status = models.CharField(max_length=16, choices=[(s.value, s.value.title()) for s in StaffStatus],
+                              default=StaffStatus.ACTIVE)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["employee_no"]
+        verbose_name_plural = "staff"
+
+    def __str__(self):
+        return f"{self.employee_no} {self.masked_name}"
+
+    @property
+    def masked_name(self) -> str:
+        return masking.mask_name(self.name)
+
+    @property
+    def masked_id_number(self) -> str:
+        return masking.mask_id_number(self.id_number)
+
+    @property
+    def masked_phone(self) -> str:
+        return masking.mask_phone(self.phone)
+
+    def clean(self):
+        if self.facility_id and self.organization_id and self.facility.organization_id != self.organization_id:
+            raise ValidationError({"facility": "The facility belongs to another company."})
+
+
+def validate_plate(value: str):
+    try:
+        normalize_plate(value)
+    except InvalidPlate as exc:
+        raise ValidationError(str(exc), code="invalid_plate") from exc
+
+
+class Vehicle(models.Model):
+    """A vehicle of a company, addressed by its plate (e.g. 沪A12345)."""
+
+    plate = models.CharField(max_length=16, unique=True, validators=[validate_plate])
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="vehicles")
+    kind = models.CharField(max_length=16, choices=[(k.value, k.value.title()) for k in VehicleKind],
+                            default=VehicleKind.TRUCK)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["plate"]
+
+    def __str__(self):
+        return self.plate
+
+    def clean(self):
+        try:
+            self.plate = normalize_plate(self.plate)
+        except InvalidPlate as exc:
+            raise ValidationError({"plate": str(exc)}) from exc

@@ -1,0 +1,44 @@
+"""Masked display of personal data — the default everywhere (API, admin, logs, errors)."""
+from __future__ import annotations
+
+MASK = "*"
+
+
+def mask_name(name: str | None) -> str:
+    """First character, then one ``*`` for each other character: 张三丰 → 张**."""
+    if not name:
+        return ""
+    name = name.strip()
+    return name[0] + MASK * (len(name) - 1)
+
+
+def mask_phone(phone: str | None) -> str:
+    """Mobile 13800138000 → 138****8000 (first 3, last 4); +86 is dropped; short numbers keep only the last 2."""
+    if not phone:
+        return ""
+    digits = phone.strip()
+    if digits.startswith("+86"):
+        digits = digits[3:]
+    digits = digits.replace(" ", "").replace("-", "")
+    if len(digits) >= 8:
+        return digits[:3] + MASK * (len(digits) - 7) + digits[-4:]
+    return MASK * max(len(digits) - 2, 0) + digits[-2:]
+
+
+def mask_id_number(number: str | None) -> str:
+    """First 3 and last 4 characters: 11010519491231002X → 110***********002X. Short documents keep the last 2."""
+    if not number:
+        return ""
+    number = number.strip()
+    if len(number) >= 10:
+        return number[:3] + MASK * (len(number) - 7) + number[-4:]
+    return MASK * max(len(number) - 2, 0) + number[-2:]
+
+
+def mask_address(address: str | None) -> str:
+    """Keep the first 6 characters (province/city), mask the rest: 上海市浦东新区世纪大道1号 → 上海市浦东新*******."""
+    if not address:
+        return ""
+    address = address.strip()
+    keep = min(6, max(len(address) // 2, 1))
+    return address[:keep] + MASK * (len(address) - keep)

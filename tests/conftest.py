@@ -1,0 +1,98 @@
+"""Shared fixtures: a small two-company, two-province world and an API client per login kind (pretix style)."""
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.db import connection
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from greenshield.enums import FacilityKind, Province, Role
+from tests.factories import DeviceFactory, FacilityFactory, OrganizationFactory, StaffFactory, UserFactory
+
+
+def services_required() -> bool:
+    return os.environ.get("GREENSHIELD_REQUIRE_SERVICES") == "1"
+
+
+@pytest.fixture
+def require_postgres():
+    """Tests of PostgreSQL behaviour skip on SQLite, except in CI where they must run."""
+    if connection.vendor != "postgresql":
+        if services_required():
+            pytest.fail("GREENSHIELD_REQUIRE_SERVICES=1 but the database is not PostgreSQL")
+        pytest.skip("needs PostgreSQL (set DATABASE_URL)")
+
+
+class World:
+    """Two companies: ZTO in Shanghai, YTO in Jiangsu; each with an outlet and a hub."""
+
+    def __init__(self):
+        self.zto = OrganizationFactory(code="ZTO", name="中通快递", province=Province.SHANGHAI)
+        self.yto = OrganizationFactory(code="YTO", name="圆通速递", province=Province.JIANGSU)
+        self.zto_outlet = FacilityFactory(code="SH-PD-01", organization=self.zto, kind=FacilityKind.OUTLET,
+                                          region_code="310115")
+        self.zto_hub = FacilityFactory(code="SH-HUB-01", organization=self.zto, kind=FacilityKind.HUB,
+                                       region_code="310115")
+        self.yto_outlet = FacilityFactory(code="NJ-XW-01", organization=self.yto, kind=FacilityKind.OUTLET,
+                                          region_code="320102")
+        self.yto_hub = FacilityFactory(code="NJ-HUB-01", organization=self.yto, kind=FacilityKind.HUB,
+                                       region_code="320102")
+        self.zto_courier = StaffFactory(employee_no="E1001", facility=self.zto_outlet, organization=self.zto)
+        self.zto_screener_staff = StaffFactory(employee_no="E1002", facility=self.zto_hub, organization=self.zto)
+        self.yto_courier = StaffFactory(employee_no="E2001", facility=self.yto_outlet, organization=self.yto)
+        self.zto_device = DeviceFactory(serial="SCN-ZTO-1", facility=self.zto_hub, organization=self.zto)
+        self.yto_device = DeviceFactory(serial="SCN-YTO-1", facility=self.yto_hub, organization=self.yto)
+        self.users = {
+            "superuser": UserFactory(username="root", is_superuser=True, is_staff=True),
+            "outlet_staff": UserFactory(username="zto_outlet", role=Role.OUTLET_STAFF, organization=self.zto,
+                                        facility=self.zto_outlet, staff=self.zto_courier),
+            "screener": UserFactory(username="zto_screener", role=Role.SCREENER, organization=self.zto,
+                                    facility=self.zto_hub, staff=self.zto_screener_staff),
+            "supervisor": UserFactory(username="zto_supervisor", role=Role.SUPERVISOR, organization=self.zto,
+                                      is_staff=True),
+            "regulator": UserFactory(username="sh_regulator", role=Role.REGULATOR, province=Province.SHANGHAI,
+                                     is_staff=True),
+            "other_supervisor": UserFactory(username="yto_supervisor", role=Role.SUPERVISOR, organization=self.yto,
+                                            is_staff=True),
+            "other_regulator": UserFactory(username="js_regulator", role=Role.REGULATOR, province=Province.JIANGSU,
+                                           is_staff=True),
+            "other_outlet_staff": UserFactory(username="yto_outlet", role=Role.OUTLET_STAFF, organization=self.yto,
+                                              facility=self.yto_outlet, staff=self.yto_courier),
+        }
+
+
+@pytest.fixture
+def world(db):
+    return World()
+
+
+def token_client(user) -> APIClient:
+    client = APIClient()
+    token, _ = Token.objects.get_or_create(user=user)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+def device_client(device) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {device.plain_api_key}")
+    return client
+
+
+@pytest.fixture
+def client_for(world):
+    """``client_for("supervisor")`` → an APIClient logged in with that world user's token;
+    ``client_for("device")`` → the ZTO hub scanner; ``client_for("anonymous")`` → no credentials."""
+
+    def make(kind: str) -> APIClient:
+        if kind == "anonymous":
+            return APIClient()
+        if kind == "device":
+            return device_client(world.zto_device)
+        if kind == "other_device":
+            return device_client(world.yto_device)
+        return token_client(world.users[kind])
+
+    return make
