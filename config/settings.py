@@ -169,12 +169,6 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
     ],
-    "APPEND_COMPONENTS": {
-        "securitySchemes": {
-            "DeviceApiKey": {"type": "apiKey", "in": "header", "name": "Authorization",
-                             "description": "Scanner devices: `Api-Key <key>`"},
-        }
-    },
 }
 
 API_KEY_CUSTOM_HEADER = "HTTP_AUTHORIZATION"

@@ -7,4 +7,4 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts and scanner devices"
 
     def ready(self):
-        from . import signals  # noqa: F401
+        from . import schema, signals  # noqa: F401

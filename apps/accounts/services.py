@@ -59,6 +59,8 @@ def account_save(*, username: str, role: Role | None, password: str | None = Non
     if staff is not None and organization is not None and staff.organization_id != organization.pk:
         raise ValidationFailed("The staff member works for another company.", code="staff_mismatch",
                                attr="employee_no")
+    if staff is not None and User.objects.filter(staff=staff).exclude(username=username).exists():
+        raise ValidationFailed("That staff member already has an account.", code="staff_linked", attr="employee_no")
     if role == Role.REGULATOR:
         organization = facility = None
     user, _ = User.objects.get_or_create(username=username)

@@ -1,0 +1,46 @@
+"""Production mode: refuses to start without its secrets, and passes Django's deploy checks."""
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from greenshield.crypto import generate_key_entry
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def manage(*args, **env):
+    base = {k: v for k, v in os.environ.items()
+            if k not in {"GREENSHIELD_KEYS", "DJANGO_SECRET_KEY", "ALLOWED_HOSTS", "GREENSHIELD_ENV"}}
+    base.update(env)
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=base, capture_output=True, text=True,
+                          timeout=120)
+
+
+@pytest.mark.parametrize("missing", ["DJANGO_SECRET_KEY", "GREENSHIELD_KEYS"])
+def test_production_refuses_to_start_without_its_secrets(missing):
+    env = {"GREENSHIELD_ENV": "production", "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
+           "GREENSHIELD_KEYS": generate_key_entry("p1"), "ALLOWED_HOSTS": "gs.example.cn"}
+    del env[missing]
+    result = manage("check", **env)
+    assert result.returncode != 0
+    assert f"refuses to start without {missing}" in result.stderr
+
+
+def test_production_passes_check_deploy_at_warning_level():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", GREENSHIELD_ENV="production",
+                    DJANGO_SECRET_KEY=secrets.token_urlsafe(64), GREENSHIELD_KEYS=generate_key_entry("p1"),
+                    ALLOWED_HOSTS="gs.example.cn")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_development_check_deploy_is_not_clean():
+    """The guard works: the development defaults really are flagged by the deploy checks."""
+    result = manage("check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode != 0
