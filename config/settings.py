@@ -55,6 +55,10 @@ INSTALLED_APPS = [
     "apps.accounts",
     "apps.organizations",
     "apps.audit",
+    "apps.senders",
+    "apps.parcels",
+    "apps.tracking",
+    "apps.compliance",
 ]
 
 MIDDLEWARE = [

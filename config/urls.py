@@ -7,6 +7,8 @@ from apps.common.health import healthz, readyz
 api_v1 = [
     path("", include("apps.accounts.api.urls")),
     path("", include("apps.organizations.api.urls")),
+    path("", include("apps.parcels.api.urls")),
+    path("", include("apps.senders.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
 ]

@@ -1,0 +1,43 @@
+"""Compliance alerts: a rule broken or an incident that a supervisor or regulator must look at."""
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.utils import timezone
+
+from greenshield.enums import AlertKind, AlertSeverity, AlertStatus, choices
+
+
+class Alert(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(max_length=40, choices=choices(AlertKind), db_index=True)
+    severity = models.CharField(max_length=10, choices=choices(AlertSeverity), db_index=True)
+    status = models.CharField(max_length=14, choices=choices(AlertStatus), default=AlertStatus.OPEN, db_index=True)
+    organization = models.ForeignKey("organizations.Organization", on_delete=models.PROTECT, related_name="alerts")
+    facility = models.ForeignKey("organizations.Facility", on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="alerts")
+    parcel = models.ForeignKey("parcels.Parcel", on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="alerts")
+    acceptance = models.ForeignKey("parcels.AcceptanceRecord", on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="alerts")
+    waybill_no = models.CharField(max_length=32, blank=True, db_index=True)
+    summary = models.CharField(max_length=300, help_text="What happened, without personal data.")
+    detail = models.JSONField(default=dict, blank=True)
+    dedup_key = models.CharField(max_length=200, unique=True, null=True, blank=True,
+                                 help_text="Stops the same condition raising two alerts.")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True,
+                                        related_name="+")
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+")
+    note = models.TextField(blank=True)
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.kind} {self.waybill_no or ''}".strip()

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("acceptances/", views.AcceptanceView.as_view(), name="acceptance-create"),
+    path("prohibited-categories/", views.ProhibitedCategoryListView.as_view(), name="prohibited-category-list"),
+]

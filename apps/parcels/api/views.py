@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework import generics, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.common.idempotency import idempotent
+from apps.common.permissions import roles_permission
+from greenshield.enums import Role
+
+from .. import selectors, services
+from .serializers import (
+    AcceptanceInputSerializer,
+    AcceptanceOutputSerializer,
+    ProhibitedCategorySerializer,
+    acceptance_representation,
+)
+
+ACCEPTANCE_EXAMPLE = {
+    "waybill_no": "ZTO0000000001",
+    "sender": {"kind": "PERSON", "name": "张三", "id_type": "RESIDENT_ID", "id_number": "11010519491231002X",
+               "phone": "13800138000", "address": "上海市浦东新区世纪大道1号"},
+    "recipient": {"name": "李四", "phone": "13900139000", "address": "南京市玄武区中山路1号", "region_code": "320102"},
+    "items": [{"name": "书籍", "quantity": 2, "prohibited_category": None}],
+    "weight_g": 1200,
+    "verification": {"method": "ID_CARD_READER", "identity_matched": True},
+    "inspection": {"sender_present": True, "result": "PASS", "notes": ""},
+}
+
+
+class AcceptanceView(APIView):
+    """Log a real-name acceptance attempt with its inspection result (outlet staff)."""
+
+    permission_classes = [roles_permission(Role.OUTLET_STAFF)]
+
+    @extend_schema(
+        request=AcceptanceInputSerializer,
+        responses={201: AcceptanceOutputSerializer},
+        parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER,
+                                     description="Retry safely: the same key and body return the first response.")],
+        examples=[
+            OpenApiExample("Accept a parcel", value=ACCEPTANCE_EXAMPLE, request_only=True),
+            OpenApiExample("Prohibited item found", request_only=True, value={
+                **ACCEPTANCE_EXAMPLE, "inspection": {"sender_present": True, "result": "PROHIBITED_FOUND",
+                                                     "notes": "管制刀具"}}),
+            OpenApiExample("Accepted", response_only=True, status_codes=["201"], value={
+                "id": "9b2f4c1e-3a53-4d9e-9d5e-2b8b8f9e1c11", "waybill_no": "ZTO0000000001", "outcome": "ACCEPTED",
+                "refusal_reason": None, "accepted_at": "2026-11-29T08:15:00+08:00",
+                "recorded_at": "2026-11-29T08:15:00+08:00", "outlet": "SH-PD-01", "accepted_by": "E1001",
+                "sender": {"kind": "PERSON", "name": "张*", "id_type": "RESIDENT_ID",
+                           "id_number": "110***********002X", "phone": "138****8000", "address": "上海市浦东新****"},
+                "recipient": {"name": "李*", "phone": "139****9000", "address": "南京市玄武区*****",
+                              "region_code": "320102"},
+                "controls": {"inspection": "PASSED", "real_name": "VERIFIED", "screening": "PENDING"}}),
+            OpenApiExample("Refused", response_only=True, status_codes=["201"], value={
+                "id": "5d1c0b7e-0b7a-4b53-a1a4-9e2f6f0a7d22", "waybill_no": "ZTO0000000002", "outcome": "REFUSED",
+                "refusal_reason": "prohibited_item", "accepted_at": None,
+                "recorded_at": "2026-11-29T08:20:00+08:00", "outlet": "SH-PD-01", "accepted_by": "E1001",
+                "sender": {"kind": "PERSON", "name": "张*", "id_type": "RESIDENT_ID",
+                           "id_number": "110***********002X", "phone": "138****8000", "address": "上海市浦东新****"},
+                "recipient": {"name": "李*", "phone": "139****9000", "address": "南京市玄武区*****",
+                              "region_code": "320102"},
+                "controls": {"inspection": "FAILED", "real_name": "VERIFIED", "screening": "NOT_APPLICABLE"}}),
+        ],
+        summary="Record an acceptance attempt (accepted or refused)",
+    )
+    def post(self, request):
+        services.acceptance_precheck(account=request.user)
+
+        def handle():
+            serializer = AcceptanceInputSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            record = services.acceptance_record(account=request.user, **serializer.validated_data)
+            return Response(acceptance_representation(record), status=status.HTTP_201_CREATED)
+
+        return idempotent(request, scope="acceptance", handler=handle)
+
+
+class ProhibitedCategoryListView(generics.ListAPIView):
+    """The 19 categories of the prohibited-items catalogue [R10], for outlet apps to display."""
+
+    serializer_class = ProhibitedCategorySerializer
+    pagination_class = None
+    permission_classes = [roles_permission(*Role)]
+
+    def get_queryset(self):
+        return selectors.prohibited_category_list()

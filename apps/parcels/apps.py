@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ParcelsConfig(AppConfig):
+    name = "apps.parcels"
+    label = "parcels"
+    verbose_name = "Parcels and acceptances"

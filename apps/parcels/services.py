@@ -1,0 +1,187 @@
+"""Real-name acceptance with inspection: one service decides every attempt, in one transaction."""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from apps.audit.services import audit_record
+from apps.compliance.services import alert_raise
+from apps.senders.models import Verification
+from apps.senders.services import (
+    sender_blacklist_entry,
+    sender_upsert,
+    staff_blacklist_entry,
+    staff_ensure_not_blacklisted,
+)
+from apps.tracking.services import LinkSpec, chain_append
+from greenshield.enums import (
+    AlertKind,
+    FacilityKind,
+    InspectionResult,
+    Outcome,
+    RefusalReason,
+    VerificationMethod,
+)
+from greenshield.errors import PermissionDenied, ValidationFailed
+
+from .models import AcceptanceItem, AcceptanceRecord, Inspection, Parcel, ProhibitedCategory
+
+
+@dataclass(frozen=True)
+class Decision:
+    outcome: Outcome
+    refusal_reason: RefusalReason | None
+    alerts: tuple[AlertKind, ...]
+
+
+def acceptance_decide(*, inspection_result: str, safety_certificate_ref: str, declared_prohibited: bool,
+                      identity_matched: bool, sender_blacklisted: bool) -> Decision:
+    """The rules of [R5][R8][R9][R15] as a pure function. Every condition that calls for an alert raises one;
+    the refusal reason is the most serious condition."""
+    alerts = []
+    reasons = []
+    if inspection_result == InspectionResult.PROHIBITED_FOUND or declared_prohibited:
+        reasons.append(RefusalReason.PROHIBITED_ITEM)
+        alerts.append(AlertKind.PROHIBITED_ITEM_AT_ACCEPTANCE)
+    if sender_blacklisted:
+        reasons.append(RefusalReason.SENDER_BLACKLISTED)
+        alerts.append(AlertKind.BLACKLISTED_SENDER_ATTEMPT)
+    if inspection_result == InspectionResult.REFUSED_BY_SENDER:
+        reasons.append(RefusalReason.INSPECTION_REFUSED)
+    if not identity_matched:
+        reasons.append(RefusalReason.IDENTITY_MISMATCH)
+    if inspection_result == InspectionResult.UNCONFIRMABLE and not safety_certificate_ref:
+        reasons.append(RefusalReason.UNCONFIRMABLE_ITEM)
+    if reasons:
+        return Decision(Outcome.REFUSED, reasons[0], tuple(alerts))
+    return Decision(Outcome.ACCEPTED, None, tuple(alerts))
+
+
+def waybill_generate(organization) -> str:
+    """Server-assigned waybill: company code, date, 8 random digits (retried on the rare collision)."""
+    today = timezone.localdate().strftime("%y%m%d")
+    for _ in range(8):
+        candidate = f"{organization.code.replace('-', '').replace('_', '')[:8]}{today}{secrets.randbelow(10**8):08d}"
+        if not Parcel.objects.filter(waybill_no=candidate).exists():
+            return candidate
+    raise RuntimeError("could not assign a unique waybill number")
+
+
+def _staff_of(account):
+    staff = account.staff
+    if staff is None or account.facility_id is None:
+        raise PermissionDenied("Your account is not linked to a staff member at an outlet.", code="staff_not_linked")
+    if account.facility.kind != FacilityKind.OUTLET:
+        raise PermissionDenied("Acceptances are recorded at outlets.", code="not_an_outlet")
+    return staff
+
+
+def acceptance_precheck(*, account) -> None:
+    """Refuse, before anything else, an account that cannot accept: not linked to outlet staff, or blacklisted
+    [R15]. A blacklisted member's attempt is itself recorded (alert and audit entry) before the 403."""
+    staff = _staff_of(account)
+    entry = staff_blacklist_entry(staff=staff)
+    if entry is None:
+        return
+    with transaction.atomic():
+        alert_raise(kind=AlertKind.BLACKLISTED_STAFF_ATTEMPT, organization=staff.organization,
+                    facility=account.facility,
+                    summary=f"Blacklisted staff {staff.employee_no} tried to accept a parcel at {account.facility.code}",
+                    detail={"staff": staff.employee_no, "blacklist_entry": str(entry.pk)})
+        audit_record(actor=account, action="acceptance.denied", target=staff, target_repr=staff.employee_no,
+                     organization=staff.organization, data={"reason": "staff_blacklisted"})
+    raise PermissionDenied("This staff member is blacklisted and cannot accept parcels.", code="staff_blacklisted")
+
+
+@transaction.atomic
+def acceptance_record(*, account, sender: dict, recipient: dict, items: list[dict], weight_g: int,
+                      verification: dict, inspection: dict, waybill_no: str | None = None) -> AcceptanceRecord:
+    """Record one acceptance attempt and decide it. Input is already well-formed (serializer); this decides the
+    outcome, stores the attempt whatever it is, starts the trace chain of an accepted parcel, raises alerts and
+    writes the audit entry — all or nothing."""
+    staff = _staff_of(account)
+    outlet = account.facility
+    organization = outlet.organization
+    staff_ensure_not_blacklisted(staff=staff, action="accept parcels")
+    if waybill_no and Parcel.objects.filter(waybill_no=waybill_no).exists():
+        raise ValidationFailed("This waybill number is already in use.", code="waybill_exists", attr="waybill_no")
+    categories = {c.code: c for c in ProhibitedCategory.objects.filter(
+        code__in=[i["prohibited_category"] for i in items if i.get("prohibited_category")])}
+    for index, item in enumerate(items):
+        code = item.get("prohibited_category")
+        if code and code not in categories:
+            raise ValidationFailed("Unknown prohibited-item category.", code="unknown_prohibited_category",
+                                   attr=f"items.{index}.prohibited_category")
+
+    now = timezone.now()
+    sender_obj = sender_upsert(**sender)
+    blacklisted = sender_blacklist_entry(organization=organization, id_type=sender["id_type"],
+                                         id_number=sender["id_number"]) is not None
+    decision = acceptance_decide(
+        inspection_result=inspection["result"], safety_certificate_ref=inspection.get("safety_certificate_ref", ""),
+        declared_prohibited=bool(categories), identity_matched=verification["identity_matched"],
+        sender_blacklisted=blacklisted,
+    )
+    accepted = decision.outcome == Outcome.ACCEPTED
+    if accepted and not waybill_no:
+        waybill_no = waybill_generate(organization)
+    record = AcceptanceRecord(
+        waybill_no=waybill_no or "", outcome=decision.outcome, refusal_reason=decision.refusal_reason or "",
+        organization=organization, outlet=outlet, staff=staff, account=account, sender=sender_obj,
+        recipient_name=recipient["name"], recipient_phone=recipient["phone"], recipient_address=recipient["address"],
+        recipient_region_code=recipient["region_code"], weight_g=weight_g, recorded_at=now,
+        request_id=_request_id(),
+    )
+    record.save()
+    AcceptanceItem.objects.bulk_create([
+        AcceptanceItem(acceptance=record, name=i["name"], quantity=i["quantity"],
+                       prohibited_category=categories.get(i.get("prohibited_category") or ""))
+        for i in items
+    ])
+    inspection_obj = Inspection.objects.create(
+        acceptance=record, inspector=staff, inspected_at=now, sender_present=inspection["sender_present"],
+        result=inspection["result"], notes=inspection.get("notes", ""),
+        safety_certificate_ref=inspection.get("safety_certificate_ref", ""),
+    )
+    contract_customer = verification["method"] == VerificationMethod.CONTRACT_CUSTOMER
+    Verification.objects.create(sender=sender_obj, acceptance=record, method=verification["method"],
+                                identity_matched=verification["identity_matched"], verified_by=staff,
+                                verified_at=now, contract_customer=contract_customer)
+    parcel = None
+    if accepted:
+        parcel = Parcel.objects.create(waybill_no=waybill_no, organization=organization, outlet=outlet,
+                                       acceptance=record, sender=sender_obj, accepted_at=now,
+                                       contract_customer=contract_customer)
+        chain_append(parcel=parcel, recorded_at=now, links=[
+            LinkSpec(type="ACCEPTED", occurred_at=now, facility=outlet, courier=staff, actor=account.username,
+                     detail={"acceptance": str(record.pk), "real_name": {
+                         "method": verification["method"], "identity_matched": verification["identity_matched"],
+                         "sender": str(sender_obj.pk), "contract_customer": contract_customer},
+                         "items": sum(i["quantity"] for i in items), "weight_g": weight_g,
+                         "recipient_region_code": recipient["region_code"]}),
+            LinkSpec(type="INSPECTED", occurred_at=now, facility=outlet, courier=staff, actor=account.username,
+                     detail={"result": inspection_obj.result, "sender_present": inspection_obj.sender_present,
+                             "safety_certificate_ref": inspection_obj.safety_certificate_ref}),
+        ])
+    for kind in decision.alerts:
+        alert_raise(kind=kind, organization=organization, facility=outlet, parcel=parcel, acceptance=record,
+                    waybill_no=waybill_no or "",
+                    summary=f"{kind.replace('_', ' ').capitalize()} at {outlet.code} (staff {staff.employee_no})",
+                    detail={"acceptance": str(record.pk), "outcome": decision.outcome,
+                            "categories": sorted(categories)})
+    audit_record(actor=account, action="acceptance.record", target=record,
+                 target_repr=f"{record.waybill_no or '(refused)'} {decision.outcome}", organization=organization,
+                 province=organization.province,
+                 data={"outcome": decision.outcome, "refusal_reason": decision.refusal_reason,
+                       "outlet": outlet.code, "staff": staff.employee_no, "sender": str(sender_obj.pk)})
+    record.parcel_obj = parcel
+    return record
+
+
+def _request_id() -> str:
+    from apps.common.request_context import current_request_id
+
+    return current_request_id()

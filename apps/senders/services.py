@@ -1,0 +1,109 @@
+"""Writes on senders and the blacklist, and the blacklist checks the acceptance and screening services use."""
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from apps.audit.services import audit_record
+from apps.common.fields import blind_index_filter
+from apps.common.locks import xact_lock
+from greenshield.enums import BlacklistSubject, Role, SenderKind
+from greenshield.errors import PermissionDenied, ValidationFailed
+from greenshield.identity import identity_index_value
+
+from .models import BlacklistEntry, Sender
+
+
+def _matching(queryset, model, id_type: str, id_number: str):
+    """Rows whose encrypted (id_type, id_number) equal the given (normalised) document: blind-index candidates,
+    decrypted and compared."""
+    normalized = identity_index_value(id_type, id_number)
+    candidates = queryset.filter(blind_index_filter(model, "id_number_index", normalized), id_type=id_type)
+    return [row for row in candidates if row.id_number == id_number]
+
+
+def sender_upsert(*, kind: str, name: str, id_type: str, id_number: str, phone: str, address: str,
+                  uscc: str = "", organization_name: str = "") -> Sender:
+    """The one Sender for this identity document, created or refreshed with the latest contact details.
+    Serialised per document so two simultaneous first acceptances create one sender."""
+    normalized = identity_index_value(id_type, id_number)
+    xact_lock("sender", normalized)
+    existing = _matching(Sender.objects.all(), Sender, id_type, id_number)
+    sender = existing[0] if existing else Sender(id_type=id_type, id_number=id_number)
+    sender.kind = kind
+    if sender.name != name:
+        sender.name = name
+    if sender.phone != phone:
+        sender.phone = phone
+    if sender.address != address:
+        sender.address = address
+    if kind == SenderKind.ORGANIZATION:
+        sender.uscc, sender.organization_name = uscc, organization_name
+    sender.last_seen_at = timezone.now()
+    sender.save()
+    return sender
+
+
+def blacklist_applicable(*, organization):
+    """Entries in force that bind ``organization``: every regulator entry (region-wide) and the company's own."""
+    return BlacklistEntry.objects.in_force().filter(Q(organization__isnull=True) | Q(organization=organization))
+
+
+def sender_blacklist_entry(*, organization, id_type: str, id_number: str) -> BlacklistEntry | None:
+    entries = blacklist_applicable(organization=organization).filter(subject=BlacklistSubject.SENDER)
+    matches = _matching(entries, BlacklistEntry, id_type, id_number)
+    return matches[0] if matches else None
+
+
+def staff_blacklist_entry(*, staff) -> BlacklistEntry | None:
+    """A staff member is barred by an entry naming them, or naming their identity document."""
+    entries = blacklist_applicable(organization=staff.organization).filter(subject=BlacklistSubject.STAFF)
+    direct = entries.filter(staff=staff).first()
+    if direct:
+        return direct
+    if not staff.id_number:
+        return None
+    matches = _matching(entries.filter(staff__isnull=True), BlacklistEntry, staff.id_type, staff.id_number)
+    return matches[0] if matches else None
+
+
+def staff_ensure_not_blacklisted(*, staff, action: str, actor=None) -> None:
+    entry = staff_blacklist_entry(staff=staff)
+    if entry is not None:
+        raise PermissionDenied("This staff member is blacklisted and cannot " + action + ".", code="staff_blacklisted")
+
+
+@transaction.atomic
+def blacklist_create(*, actor, subject: str, reason: str, id_type: str = "", id_number: str = "", staff=None,
+                     valid_until=None) -> BlacklistEntry:
+    """A regulator's entry covers the region (recorded with their province); a supervisor's, their company."""
+    if actor.role == Role.REGULATOR:
+        province, organization = actor.province, None
+    elif actor.role == Role.SUPERVISOR:
+        province, organization = "", actor.organization
+        if staff is not None and staff.organization_id != actor.organization_id:
+            raise ValidationFailed("Unknown staff member.", code="unknown_staff", attr="employee_no")
+    else:
+        raise PermissionDenied("Only regulators and supervisors keep the blacklist.")
+    if valid_until is not None and valid_until <= timezone.now():
+        raise ValidationFailed("valid_until must be in the future.", code="invalid", attr="valid_until")
+    entry = BlacklistEntry(subject=subject, reason=reason, valid_until=valid_until, province=province,
+                           organization=organization, created_by=actor, staff=staff,
+                           id_type=id_type or (staff.id_type if staff else ""))
+    if id_number:
+        entry.id_number = id_number
+    entry.save()
+    audit_record(actor=actor, action="blacklist.create", target=entry, target_repr=str(entry), reason=reason,
+                 organization=organization, province=province,
+                 data={"subject": subject, "scope": "region" if province else "company"})
+    return entry
+
+
+@transaction.atomic
+def blacklist_revoke(*, actor, entry: BlacklistEntry, reason: str) -> BlacklistEntry:
+    entry.revoked_at = timezone.now()
+    entry.save(update_fields=["revoked_at"])
+    audit_record(actor=actor, action="blacklist.revoke", target=entry, target_repr=str(entry), reason=reason,
+                 organization=entry.organization, province=entry.province)
+    return entry

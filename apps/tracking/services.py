@@ -1,0 +1,82 @@
+"""Appending links to a parcel's trace chain. The caller holds the parcel's row lock (or just created it)."""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+
+from greenshield import chain
+
+from .models import CheckpointEvent
+
+
+def _id(value) -> str | None:
+    return None if value is None else str(value)
+
+
+def event_content(event: CheckpointEvent) -> dict:
+    """The canonical content of a link, from ids only (renaming a facility never breaks a chain)."""
+    return {
+        "parcel": _id(event.parcel_id),
+        "seq": event.seq,
+        "type": event.type,
+        "event_id": _id(event.event_id),
+        "occurred_at": chain.canonical_time(event.occurred_at),
+        "recorded_at": chain.canonical_time(event.recorded_at),
+        "facility": _id(event.facility_id),
+        "vehicle": _id(event.vehicle_id),
+        "courier": _id(event.courier_id),
+        "device": _id(event.device_id),
+        "actor": event.actor,
+        "location": event.location,
+        "detail": event.detail,
+        "flags": list(event.flags),
+    }
+
+
+@dataclass
+class LinkSpec:
+    type: str
+    occurred_at: object
+    facility: object = None
+    vehicle: object = None
+    courier: object = None
+    device: object = None
+    actor: str = ""
+    location: dict | None = None
+    detail: dict = field(default_factory=dict)
+    flags: list = field(default_factory=list)
+    event_id: uuid.UUID | None = None
+    content_digest: str = ""
+
+
+def chain_append(*, parcel, links: list[LinkSpec], recorded_at=None) -> list[CheckpointEvent]:
+    """Append ``links`` in order, hashing each onto the parcel's head, and move the head."""
+    recorded_at = recorded_at or timezone.now()
+    prev = parcel.chain_head or chain.GENESIS
+    seq = parcel.chain_length
+    events = []
+    for spec in links:
+        seq += 1
+        event = CheckpointEvent(
+            event_id=spec.event_id or uuid.uuid4(), parcel=parcel, seq=seq, type=spec.type,
+            occurred_at=spec.occurred_at, recorded_at=recorded_at, facility=spec.facility, vehicle=spec.vehicle,
+            courier=spec.courier, device=spec.device, actor=spec.actor, location=spec.location, detail=spec.detail,
+            flags=list(spec.flags), content_digest=spec.content_digest, prev_hash=prev,
+        )
+        event.hash = chain.link_hash(prev, event_content(event))
+        prev = event.hash
+        events.append(event)
+    CheckpointEvent.objects.bulk_create(events)
+    parcel.chain_length = seq
+    parcel.chain_head = prev
+    parcel.save(update_fields=["chain_length", "chain_head", "updated_at"])
+    return events
+
+
+def chain_verify(parcel) -> chain.Verdict:
+    """Re-hash the stored chain of one parcel against its recorded head and length."""
+    events = CheckpointEvent.objects.filter(parcel=parcel).order_by("seq")
+    links = (chain.StoredLink(e.seq, event_content(e), e.prev_hash, e.hash) for e in events)
+    return chain.verify(links, expected_length=parcel.chain_length, expected_head=parcel.chain_head)

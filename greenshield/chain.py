@@ -1,0 +1,75 @@
+"""The per-parcel hash chain: ``hash = SHA-256(prev_hash ‖ canonical JSON of the link)``.
+
+Any edit or deletion of a stored link changes a hash that a later link (or the parcel's recorded head) depends
+on, so ``verify`` detects it. The canonical form is stable: sorted keys, no whitespace, UTF-8, timestamps in UTC
+with microseconds. Links carry codes and facts, never personal data.
+"""
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+GENESIS = "0" * 64
+
+
+def canonical_time(value: datetime.datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError("chain timestamps must be timezone-aware")
+    return value.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def canonical_json(content: dict) -> str:
+    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def link_hash(prev_hash: str, content: dict) -> str:
+    return hashlib.sha256((prev_hash + canonical_json(content)).encode()).hexdigest()
+
+
+def content_digest(content: dict) -> str:
+    """Digest of what a client sent, to tell a retry (same content) from a conflict (same id, other content)."""
+    return hashlib.sha256(canonical_json(content).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class StoredLink:
+    seq: int
+    content: dict
+    prev_hash: str
+    hash: str
+
+
+@dataclass(frozen=True)
+class Verdict:
+    valid: bool
+    length: int
+    head: str
+    first_bad_seq: int | None = None
+    problem: str = ""
+
+
+def verify(links: Iterable[StoredLink], *, expected_length: int | None = None,
+           expected_head: str | None = None) -> Verdict:
+    """Re-hash a chain in seq order. Detects edited content, edited hashes, removed or re-ordered links, and
+    (given the parcel's recorded length and head) links removed from the end."""
+    prev = GENESIS
+    count = 0
+    for expected_seq, link in enumerate(links, start=1):
+        count += 1
+        if link.seq != expected_seq:
+            return Verdict(False, count, prev, link.seq, f"link {expected_seq} is missing")
+        if link.prev_hash != prev:
+            return Verdict(False, count, prev, link.seq, f"link {link.seq} does not follow its predecessor")
+        if link_hash(prev, link.content) != link.hash:
+            return Verdict(False, count, prev, link.seq, f"link {link.seq} was altered")
+        prev = link.hash
+    if expected_length is not None and expected_length != count:
+        return Verdict(False, count, prev, count + 1, f"chain has {count} links, the parcel recorded {expected_length}")
+    if expected_head is not None and count and expected_head != prev:
+        return Verdict(False, count, prev, count, "the chain head does not match the parcel's record")
+    return Verdict(True, count, prev)
