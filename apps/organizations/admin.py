@@ -69,6 +69,7 @@ class UnrenderedTextInput(forms.TextInput):
         return None
 
 
+RETYPE_NOTE = "For privacy, what you type is not shown again if the form has errors: type it again."
 PERSONAL_DATA_INPUTS = (("new_name", "name"), ("new_id_number", "id_number"), ("new_phone", "phone"))
 
 
@@ -101,10 +102,11 @@ class StaffAdminForm(forms.ModelForm):
             field.widget.attrs["autocomplete"] = "off"
             if adding:
                 field.required = True
-                field.help_text = "Stored encrypted. Re-enter it if the form comes back with an error."
+                field.help_text = "Stored encrypted. " + RETYPE_NOTE
             else:
                 field.widget.attrs["placeholder"] = "leave blank to keep"
-                field.help_text = "Stored encrypted; the current value is shown masked above. Leave blank to keep it."
+                field.help_text = "Stored encrypted; the current value is shown masked above. Leave blank to keep " \
+                                  "it. " + RETYPE_NOTE
 
     def clean_new_name(self):
         return " ".join(self.cleaned_data["new_name"].split())

@@ -1,0 +1,41 @@
+"""The audit log in the admin: read-only for everyone (superusers included), scoped like the API."""
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import Q
+
+from apps.common.admin import ReadOnlyAdminMixin, ScopedModelAdmin
+from apps.common.scoping import scope
+from greenshield.enums import Role
+
+from .models import AuditEntry
+
+
+def audit_entries_in_scope(*, user):
+    """Entries a user may read: a supervisor those of their company; a regulator those of their province,
+    recorded directly or through the company's province; superusers all."""
+    queryset = AuditEntry.objects.select_related("organization")
+    if not user.is_superuser and user.is_authenticated and getattr(user, "role", None) == Role.REGULATOR:
+        if not user.province:
+            return queryset.none()
+        return queryset.filter(Q(province=user.province) | Q(organization__province=user.province))
+    return scope(queryset, user)
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
+    """Evidence, not data to edit: no add, change or delete here (the model refuses them as well)."""
+
+    selector = staticmethod(audit_entries_in_scope)
+    list_display = ("at", "actor", "action", "target_type", "target_id", "target_description", "request_id")
+    list_filter = ("action",)
+    date_hierarchy = "at"
+    search_fields = ("=actor", "=target_id", "=request_id")
+    search_help_text = "Exact username (or device:<serial>), target id (e.g. a waybill no.) or request id."
+    show_full_result_count = False
+    fields = ("at", "actor", "action", "target_type", "target_id", "target_description", "reason", "organization",
+              "province", "request_id", "data")
+
+    @admin.display(description="target (masked)", ordering="target_repr")
+    def target_description(self, obj):
+        return obj.target_repr
