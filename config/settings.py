@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "apps.audit",
     "apps.senders",
     "apps.parcels",
+    "apps.screening",
     "apps.tracking",
     "apps.compliance",
 ]
@@ -132,6 +133,15 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5, "max_retries": 1}
 CELERY_TIMEZONE = TIME_ZONE
+# Periodic jobs (`make beat`): the outbox relay delivers what a broker outage left pending; the sweep raises
+# alerts for parcels still unscreened after GREENSHIELD_UNSCREENED_MAX_HOURS.
+GREENSHIELD_OUTBOX_RELAY_SECONDS = float(os.environ.get("GREENSHIELD_OUTBOX_RELAY_SECONDS", "30"))
+GREENSHIELD_UNSCREENED_MAX_HOURS = float(os.environ.get("GREENSHIELD_UNSCREENED_MAX_HOURS", "12"))
+GREENSHIELD_SWEEP_SECONDS = float(os.environ.get("GREENSHIELD_SWEEP_SECONDS", "900"))
+CELERY_BEAT_SCHEDULE = {
+    "outbox-relay": {"task": "greenshield.outbox_relay", "schedule": GREENSHIELD_OUTBOX_RELAY_SECONDS},
+    "unscreened-sweep": {"task": "greenshield.unscreened_sweep", "schedule": GREENSHIELD_SWEEP_SECONDS},
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -9,6 +9,8 @@ api_v1 = [
     path("", include("apps.organizations.api.urls")),
     path("", include("apps.parcels.api.urls")),
     path("", include("apps.senders.api.urls")),
+    path("", include("apps.screening.api.urls")),
+    path("", include("apps.compliance.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
 ]

@@ -102,3 +102,29 @@ def client_for(world):
 def fast_password_hashing(settings):
     """PBKDF2 at production strength makes account-heavy tests slow; hashing strength is not under test."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def redis_server():
+    from tests.services import RedisServer, services_or_skip
+
+    services_or_skip()
+    server = RedisServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def celery_worker(redis_server, settings, transactional_db):
+    """A real worker process (with beat) on a private Redis and the test database. The test process publishes
+    to that Redis too, as the service does when REDIS_URL is set."""
+    from tests.services import CeleryWorker
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.CELERY_BROKER_URL = redis_server.url
+    settings.REDIS_URL = redis_server.url
+    worker = CeleryWorker(redis_server.url)
+    worker.start()
+    yield worker
+    worker.stop()

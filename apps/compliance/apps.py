@@ -5,3 +5,6 @@ class ComplianceConfig(AppConfig):
     name = "apps.compliance"
     label = "compliance"
     verbose_name = "Compliance alerts"
+
+    def ready(self):
+        from . import services  # noqa: F401  (registers the outbox handler)

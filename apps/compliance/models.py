@@ -41,3 +41,20 @@ class Alert(models.Model):
 
     def __str__(self):
         return f"{self.kind} {self.waybill_no or ''}".strip()
+
+
+class Notification(models.Model):
+    """An alert delivered to a person's inbox (supervisors of the company; regulators of the province for
+    serious alerts). One per alert and person, whatever happens to the workers."""
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="notifications")
+    recipient = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="notifications")
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["alert", "recipient"], name="one_notification_per_person")]
+
+    def __str__(self):
+        return f"{self.alert} → {self.recipient}"

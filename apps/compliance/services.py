@@ -1,11 +1,20 @@
-"""Raising alerts. Called inside the transaction of the fact that raises them."""
+"""Raising, notifying, acknowledging and resolving alerts, and the periodic compliance sweep."""
 from __future__ import annotations
 
+import datetime
+
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
-from greenshield.enums import AlertKind, AlertSeverity
+from apps.accounts.models import User
+from apps.audit.services import audit_record
+from apps.common.outbox import outbox_handler, outbox_put
+from greenshield import rules
+from greenshield.enums import AlertKind, AlertSeverity, AlertStatus, Role, ScreeningStatus
+from greenshield.errors import Conflict
 
-from .models import Alert
+from .models import Alert, Notification
 
 DEFAULT_SEVERITY = {
     AlertKind.PROHIBITED_ITEM_AT_ACCEPTANCE: AlertSeverity.HIGH,
@@ -21,23 +30,119 @@ DEFAULT_SEVERITY = {
     AlertKind.CHAIN_INTEGRITY_FAILURE: AlertSeverity.CRITICAL,
     AlertKind.SEIZURE_REPORTED: AlertSeverity.CRITICAL,
 }
+REGULATOR_SEVERITIES = {AlertSeverity.HIGH, AlertSeverity.CRITICAL}
+NOTIFY_TOPIC = "alert.notify"
 
 
 def alert_raise(*, kind: AlertKind, organization, summary: str, facility=None, parcel=None, acceptance=None,
                 waybill_no: str = "", detail: dict | None = None, severity: AlertSeverity | None = None,
                 dedup_key: str | None = None) -> Alert | None:
-    """Record an alert (no personal data in ``summary`` or ``detail``). With ``dedup_key``, a condition that
-    already raised an alert raises nothing and returns ``None``."""
+    """Record an alert and, in the same transaction, the outbox message that notifies people of it. No personal
+    data in ``summary`` or ``detail``. With ``dedup_key``, a condition already alerted raises nothing (None)."""
     alert = Alert(kind=kind, severity=severity or DEFAULT_SEVERITY[kind], organization=organization,
                   facility=facility, parcel=parcel, acceptance=acceptance,
                   waybill_no=waybill_no or getattr(parcel, "waybill_no", "") or "", summary=summary[:300],
                   detail=detail or {}, dedup_key=dedup_key)
-    if dedup_key is None:
-        alert.save()
-        return alert
     try:
         with transaction.atomic():
             alert.save()
     except IntegrityError:
+        if dedup_key is None:
+            raise
         return None
+    outbox_put(NOTIFY_TOPIC, {"alert": str(alert.pk)})
     return alert
+
+
+def alert_recipients(alert: Alert):
+    """Active supervisors of the company; for serious alerts also the regulators of its province."""
+    supervisors = User.objects.filter(is_active=True, groups__name=Role.SUPERVISOR,
+                                      organization=alert.organization_id)
+    if alert.severity not in REGULATOR_SEVERITIES:
+        return supervisors
+    regulators = User.objects.filter(is_active=True, groups__name=Role.REGULATOR,
+                                     province=alert.organization.province)
+    return supervisors.union(regulators)
+
+
+@outbox_handler(NOTIFY_TOPIC)
+def alert_notify(payload: dict) -> None:
+    """Deliver an alert to the inboxes of the people who must see it (exactly once per person)."""
+    alert = Alert.objects.select_related("organization").get(pk=payload["alert"])
+    recipients = list(alert_recipients(alert))
+    Notification.objects.bulk_create([Notification(alert=alert, recipient=user) for user in recipients],
+                                     ignore_conflicts=True)
+    Alert.objects.filter(pk=alert.pk, notified_at__isnull=True).update(notified_at=timezone.now())
+
+
+@transaction.atomic
+def alert_acknowledge(*, alert: Alert, actor, note: str = "") -> Alert:
+    alert = Alert.objects.select_for_update().get(pk=alert.pk)
+    if alert.status != AlertStatus.OPEN:
+        raise Conflict(f"The alert is {alert.status.lower()}.", code="alert_not_open")
+    alert.status = AlertStatus.ACKNOWLEDGED
+    alert.acknowledged_at, alert.acknowledged_by = timezone.now(), actor
+    if note:
+        alert.note = (alert.note + "\n" if alert.note else "") + note
+    alert.save(update_fields=["status", "acknowledged_at", "acknowledged_by", "note"])
+    audit_record(actor=actor, action="alert.acknowledge", target=alert, target_repr=str(alert), reason=note,
+                 organization=alert.organization)
+    return alert
+
+
+@transaction.atomic
+def alert_resolve(*, alert: Alert, actor, note: str) -> Alert:
+    alert = Alert.objects.select_for_update().get(pk=alert.pk)
+    if alert.status == AlertStatus.RESOLVED:
+        raise Conflict("The alert is already resolved.", code="alert_resolved")
+    _resolve(alert, actor=actor, note=note)
+    audit_record(actor=actor, action="alert.resolve", target=alert, target_repr=str(alert), reason=note,
+                 organization=alert.organization)
+    return alert
+
+
+def _resolve(alert: Alert, *, actor, note: str) -> None:
+    now = timezone.now()
+    if alert.status == AlertStatus.OPEN:
+        alert.acknowledged_at, alert.acknowledged_by = now, actor
+    alert.status = AlertStatus.RESOLVED
+    alert.resolved_at, alert.resolved_by = now, actor
+    alert.note = (alert.note + "\n" if alert.note else "") + note
+    alert.save(update_fields=["status", "acknowledged_at", "acknowledged_by", "resolved_at", "resolved_by", "note"])
+
+
+def alerts_resolve_for_parcel(*, parcel, kinds, actor, note: str) -> int:
+    """Resolve the parcel's open alerts of ``kinds`` (a re-check clears the suspect-screening alert)."""
+    alerts = Alert.objects.select_for_update().filter(parcel=parcel, kind__in=list(kinds)).exclude(
+        status=AlertStatus.RESOLVED)
+    count = 0
+    for alert in alerts:
+        _resolve(alert, actor=actor, note=note)
+        count += 1
+    return count
+
+
+def unscreened_sweep(*, now: datetime.datetime | None = None, max_hours: float | None = None) -> int:
+    """Raise one alert per parcel accepted more than ``max_hours`` ago with no screening yet [R11]."""
+    from apps.parcels.models import Parcel
+
+    now = now or timezone.now()
+    max_hours = settings.GREENSHIELD_UNSCREENED_MAX_HOURS if max_hours is None else max_hours
+    overdue = (Parcel.objects.filter(screening_status=ScreeningStatus.PENDING,
+                                     accepted_at__lt=now - datetime.timedelta(hours=max_hours))
+               .exclude(alerts__kind=AlertKind.UNSCREENED_OVERDUE)
+               .select_related("organization", "outlet").order_by("accepted_at"))
+    raised = 0
+    for parcel in overdue.iterator(chunk_size=500):
+        if not rules.unscreened_overdue(accepted_at=parcel.accepted_at, screening_status=parcel.screening_status,
+                                        now=now, max_hours=max_hours):
+            continue
+        with transaction.atomic():
+            hours = (now - parcel.accepted_at).total_seconds() / 3600
+            raised += alert_raise(
+                kind=AlertKind.UNSCREENED_OVERDUE, organization=parcel.organization, facility=parcel.outlet,
+                parcel=parcel, summary=f"{parcel.waybill_no}: no screening {hours:.0f} h after acceptance",
+                detail={"hours_since_acceptance": round(hours, 1), "limit_hours": max_hours},
+                dedup_key=f"unscreened:{parcel.pk}",
+            ) is not None
+    return raised

@@ -79,6 +79,9 @@ class AcceptanceItem(models.Model):
     class Meta:
         ordering = ["id"]
 
+    def __str__(self):
+        return f"{self.name} × {self.quantity}"
+
 
 class Inspection(models.Model):
     """Inspection at acceptance (收寄验视) [R8]: who, when, sender present, result."""
@@ -91,6 +94,9 @@ class Inspection(models.Model):
     notes = models.TextField(blank=True)
     safety_certificate_ref = models.CharField(max_length=100, blank=True,
                                               help_text="[R9] certificate that makes an unconfirmable item acceptable")
+
+    def __str__(self):
+        return f"inspection {self.result}"
 
     @property
     def passed(self) -> bool:
@@ -112,6 +118,8 @@ class Parcel(models.Model):
                               db_index=True)
     screening_status = models.CharField(max_length=10, choices=choices(ScreeningStatus),
                                         default=ScreeningStatus.PENDING, db_index=True)
+    status_before_hold = models.CharField(max_length=20, blank=True,
+                                          help_text="The status to return to when a re-check clears the hold.")
     accepted_at = models.DateTimeField(db_index=True)
     contract_customer = models.BooleanField(default=False, help_text="[R6] real-name check exempt by agreement")
     chain_length = models.PositiveIntegerField(default=0)

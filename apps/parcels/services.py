@@ -70,6 +70,20 @@ def waybill_generate(organization) -> str:
     raise RuntimeError("could not assign a unique waybill number")
 
 
+def parcel_for_update(*, organization, waybill_no: str, attr: str = "waybill_no") -> Parcel:
+    """The company's parcel with this waybill, locked for the caller's transaction. A waybill only seen on a
+    refused attempt is ``parcel_refused``; anything else the company does not have is ``unknown_parcel``
+    (another company's parcels are never revealed)."""
+    parcel = Parcel.objects.select_for_update().filter(organization=organization, waybill_no=waybill_no).first()
+    if parcel is not None:
+        return parcel
+    if AcceptanceRecord.objects.filter(organization=organization, waybill_no=waybill_no,
+                                       outcome=Outcome.REFUSED).exists():
+        raise ValidationFailed("This waybill belongs to a refused acceptance and cannot be used.",
+                               code="parcel_refused", attr=attr)
+    raise ValidationFailed("No parcel with this waybill number.", code="unknown_parcel", attr=attr)
+
+
 def _staff_of(account):
     staff = account.staff
     if staff is None or account.facility_id is None:

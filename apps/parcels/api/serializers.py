@@ -67,17 +67,24 @@ class InspectionInputSerializer(serializers.Serializer):
 
 class AcceptanceInputSerializer(serializers.Serializer):
     waybill_no = serializers.CharField(max_length=32, required=False, allow_null=True, allow_blank=True,
-                                       validators=[waybill_validator],
                                        help_text="The client's waybill number; omit to have one assigned.")
     sender = SenderInputSerializer()
     recipient = RecipientInputSerializer()
-    items = ItemInputSerializer(many=True, allow_empty=False)
+    items = ItemInputSerializer(many=True)
     weight_g = serializers.IntegerField(min_value=1, max_value=1_000_000)
     verification = VerificationInputSerializer()
     inspection = InspectionInputSerializer()
 
     def validate_waybill_no(self, value):
-        return (value or "").strip().upper() or None
+        value = (value or "").strip().upper() or None
+        if value:
+            waybill_validator(value)  # after normalising, so a lower-case waybill is the same waybill
+        return value
+
+    def validate_items(self, value):
+        if not value:
+            raise serializers.ValidationError("At least one item is required.", code="required")
+        return value
 
 
 class MaskedPersonSerializer(serializers.Serializer):

@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+import django_filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from apps.common.permissions import roles_permission
+from greenshield.enums import AlertKind, AlertSeverity, AlertStatus, Role, choices
+
+from .. import selectors, services
+from ..models import Alert
+
+
+class AlertSerializer(serializers.ModelSerializer):
+    organization = serializers.CharField(source="organization.code")
+    facility = serializers.CharField(source="facility.code", default=None, allow_null=True)
+    acknowledged_by = serializers.CharField(source="acknowledged_by.username", default=None, allow_null=True)
+    resolved_by = serializers.CharField(source="resolved_by.username", default=None, allow_null=True)
+
+    class Meta:
+        model = Alert
+        fields = ["id", "kind", "severity", "status", "organization", "facility", "waybill_no", "summary", "detail",
+                  "created_at", "notified_at", "acknowledged_at", "acknowledged_by", "resolved_at", "resolved_by",
+                  "note"]
+
+
+class AlertNoteSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class AlertResolveSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=2000, help_text="What was found and done.")
+
+
+class AlertFilter(django_filters.FilterSet):
+    kind = django_filters.MultipleChoiceFilter(choices=choices(AlertKind))
+    severity = django_filters.MultipleChoiceFilter(choices=choices(AlertSeverity))
+    status = django_filters.MultipleChoiceFilter(choices=choices(AlertStatus))
+    organization = django_filters.CharFilter(field_name="organization__code")
+    facility = django_filters.CharFilter(field_name="facility__code")
+    since = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    until = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+
+    class Meta:
+        model = Alert
+        fields = ["kind", "severity", "status", "organization", "facility", "waybill_no", "since", "until"]
+
+
+class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Compliance alerts in your scope. Supervisors and regulators acknowledge and resolve them."""
+
+    serializer_class = AlertSerializer
+    filterset_class = AlertFilter
+    permission_classes = [roles_permission(*Role)]
+
+    def get_queryset(self):
+        return selectors.alert_list(user=self.request.user)
+
+    def get_permissions(self):
+        if self.action in ("acknowledge", "resolve"):
+            return [roles_permission(Role.SUPERVISOR, Role.REGULATOR)()]
+        return super().get_permissions()
+
+    @extend_schema(request=AlertNoteSerializer, responses=AlertSerializer, summary="Acknowledge an alert")
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request, pk=None):
+        alert = self.get_object()
+        serializer = AlertNoteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        alert = services.alert_acknowledge(alert=alert, actor=request.user, note=serializer.validated_data["note"])
+        return Response(AlertSerializer(alert).data)
+
+    @extend_schema(request=AlertResolveSerializer, responses=AlertSerializer, summary="Resolve an alert with a note")
+    @action(detail=True, methods=["post"])
+    def resolve(self, request, pk=None):
+        alert = self.get_object()
+        serializer = AlertResolveSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        alert = services.alert_resolve(alert=alert, actor=request.user, note=serializer.validated_data["note"])
+        return Response(AlertSerializer(alert).data)

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiExample, extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.common.permissions import roles_permission
+from greenshield.enums import Role
+
+from .. import services
+from .serializers import (
+    ResolutionInputSerializer,
+    ResolutionOutputSerializer,
+    ScreeningInputSerializer,
+    ScreeningOutputSerializer,
+)
+
+
+class ScreeningView(APIView):
+    """Record an X-ray screening (a screener at their hub, or a scanner device of that hub)."""
+
+    permission_classes = [roles_permission(Role.SCREENER, devices=True)]
+
+    @extend_schema(
+        request=ScreeningInputSerializer, responses={201: ScreeningOutputSerializer},
+        summary="Record an X-ray screening",
+        examples=[OpenApiExample("Suspect", request_only=True, value={
+            "waybill_no": "ZTO0000000001", "facility": "SH-HUB-01", "machine_id": "XR-03", "operator": "E1002",
+            "result": "SUSPECT", "image_ref": "xray://SH-HUB-01/XR-03/2026/11/29/000123.png",
+            "image_sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+            "screened_at": "2026-11-29T09:00:00+08:00"})],
+    )
+    def post(self, request):
+        serializer = ScreeningInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        screening = services.screening_record(actor=request.user, **serializer.validated_data)
+        parcel = screening.parcel
+        return Response({"id": str(screening.pk), "waybill_no": parcel.waybill_no, "result": screening.result,
+                         "parcel_status": parcel.status, "screening_status": parcel.screening_status},
+                        status=status.HTTP_201_CREATED)
+
+
+class ResolutionView(APIView):
+    """Record the open-box re-check of a suspect screening: CLEARED lifts the hold, SEIZED reports it."""
+
+    permission_classes = [roles_permission(Role.SCREENER, Role.SUPERVISOR)]
+
+    @extend_schema(request=ResolutionInputSerializer, responses={201: ResolutionOutputSerializer},
+                   summary="Resolve a suspect screening by open-box re-check")
+    def post(self, request, pk):
+        screening = services.screening_for_resolution(user=request.user, screening_id=pk)
+        serializer = ResolutionInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        resolution = services.screening_resolve(user=request.user, screening=screening,
+                                                **serializer.validated_data)
+        return Response(ResolutionOutputSerializer(resolution).data, status=status.HTTP_201_CREATED)

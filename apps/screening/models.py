@@ -1,0 +1,61 @@
+"""X-ray screenings (过机安检) [R12] and open-box re-checks (开箱复检) of suspect parcels [R13]."""
+from __future__ import annotations
+
+import uuid
+from enum import StrEnum
+
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils import timezone
+
+from greenshield.enums import choices
+
+
+class ScreeningResult(StrEnum):
+    CLEAR = "CLEAR"
+    SUSPECT = "SUSPECT"
+    PROHIBITED = "PROHIBITED"
+
+
+class ResolutionResult(StrEnum):
+    CLEARED = "CLEARED"
+    SEIZED = "SEIZED"
+
+
+class Screening(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    parcel = models.ForeignKey("parcels.Parcel", on_delete=models.PROTECT, related_name="screenings")
+    facility = models.ForeignKey("organizations.Facility", on_delete=models.PROTECT, related_name="screenings")
+    machine_id = models.CharField(max_length=64)
+    operator = models.ForeignKey("organizations.Staff", on_delete=models.PROTECT, related_name="screenings")
+    result = models.CharField(max_length=12, choices=choices(ScreeningResult), db_index=True)
+    image_ref = models.CharField(max_length=300)
+    image_sha256 = models.CharField(max_length=64, validators=[RegexValidator(r"^[0-9a-f]{64}$")])
+    screened_at = models.DateTimeField(db_index=True)
+    recorded_at = models.DateTimeField(default=timezone.now)
+    recorded_by = models.CharField(max_length=160, help_text="Account or device that recorded it.")
+    device = models.ForeignKey("accounts.Device", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-screened_at"]
+        indexes = [models.Index(fields=["operator", "screened_at"]), models.Index(fields=["facility", "screened_at"])]
+
+    def __str__(self):
+        return f"{self.parcel.waybill_no} {self.result} @ {self.facility.code}"
+
+
+class Resolution(models.Model):
+    """The open-box re-check that ends a hold: cleared, or seized and reported to the authorities [R9]."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    screening = models.OneToOneField(Screening, on_delete=models.PROTECT, related_name="resolution")
+    result = models.CharField(max_length=8, choices=choices(ResolutionResult))
+    notes = models.TextField(blank=True)
+    resolved_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    resolved_at = models.DateTimeField(default=timezone.now)
+    authority_report_ref = models.CharField(max_length=64, blank=True,
+                                            help_text="Reference of the report to the authorities (seizures).")
+    reported_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"{self.result} ({self.screening})"

@@ -1,0 +1,141 @@
+"""Recording X-ray screenings and their re-checks; each is a link of the parcel's chain and an audit entry."""
+from __future__ import annotations
+
+import secrets
+
+from django.db import transaction
+from django.utils import timezone
+
+from apps.accounts.authentication import is_device
+from apps.audit.services import audit_record
+from apps.compliance.services import alert_raise, alerts_resolve_for_parcel
+from apps.organizations.models import Facility, Staff
+from apps.parcels.services import parcel_for_update
+from apps.senders.services import staff_ensure_not_blacklisted
+from apps.tracking.services import LinkSpec, chain_append
+from greenshield import rules
+from greenshield.enums import AlertKind, ParcelStatus, Role, ScreeningStatus
+from greenshield.errors import Conflict, NotFound, ValidationFailed
+
+from .models import Resolution, ResolutionResult, Screening
+
+
+def _screening_facility(actor, code: str) -> Facility:
+    """The facility the actor may screen at: a screener's own, a device's own (superusers: any). Anything else is
+    ``unknown_facility`` — other facilities are not revealed."""
+    facility = Facility.objects.select_related("organization").filter(code=code).first()
+    if facility is not None:
+        if is_device(actor):
+            allowed = facility.pk == actor.device.facility_id
+        elif actor.is_superuser:
+            allowed = True
+        else:
+            allowed = facility.pk == actor.facility_id
+        if allowed:
+            return facility
+    raise ValidationFailed("Unknown facility.", code="unknown_facility", attr="facility")
+
+
+def _operator(facility: Facility, employee_no: str) -> Staff:
+    operator = Staff.objects.filter(organization=facility.organization, employee_no=employee_no).first()
+    if operator is None or operator.status != "ACTIVE":
+        raise ValidationFailed("Unknown operator.", code="unknown_operator", attr="operator")
+    return operator
+
+
+@transaction.atomic
+def screening_record(*, actor, waybill_no: str, facility: str, machine_id: str, operator: str, result: str,
+                     image_ref: str, image_sha256: str, screened_at) -> Screening:
+    """Record one X-ray result [R12]; SUSPECT or PROHIBITED put the parcel on hold and raise an alert [R13]."""
+    facility_obj = _screening_facility(actor, facility)
+    operator_obj = _operator(facility_obj, operator)
+    staff_ensure_not_blacklisted(staff=operator_obj, action="screen parcels")
+    parcel = parcel_for_update(organization=facility_obj.organization, waybill_no=waybill_no)
+    device = actor.device if is_device(actor) else None
+    screening = Screening.objects.create(
+        parcel=parcel, facility=facility_obj, machine_id=machine_id, operator=operator_obj, result=result,
+        image_ref=image_ref, image_sha256=image_sha256, screened_at=screened_at, recorded_by=actor.username,
+        device=device,
+    )
+    new_status, new_screening, alert_kind = rules.screening_outcome(
+        result=result, current_status=parcel.status, current_screening=parcel.screening_status)
+    if new_status == ParcelStatus.ON_HOLD and parcel.status != ParcelStatus.ON_HOLD:
+        parcel.status_before_hold = parcel.status
+    parcel.status, parcel.screening_status = new_status, new_screening
+    parcel.save(update_fields=["status", "screening_status", "status_before_hold", "updated_at"])
+    chain_append(parcel=parcel, recorded_at=screening.recorded_at, links=[LinkSpec(
+        type="SCREENED", occurred_at=screened_at, facility=facility_obj, courier=operator_obj, device=device,
+        actor=actor.username, detail={"screening": str(screening.pk), "result": result, "machine_id": machine_id,
+                                      "image_ref": image_ref, "image_sha256": image_sha256})])
+    if alert_kind is not None:
+        alert_raise(kind=alert_kind, organization=parcel.organization, facility=facility_obj, parcel=parcel,
+                    summary=f"{parcel.waybill_no}: X-ray {result} at {facility_obj.code}, parcel on hold",
+                    detail={"screening": str(screening.pk), "machine_id": machine_id},
+                    dedup_key=f"screening:{screening.pk}")
+    audit_record(actor=actor, action="screening.record", target=screening,
+                 target_repr=f"{parcel.waybill_no} {result}", organization=parcel.organization,
+                 province=parcel.organization.province,
+                 data={"result": result, "facility": facility_obj.code, "operator": operator_obj.employee_no})
+    return screening
+
+
+def screening_for_resolution(*, user, screening_id) -> Screening:
+    """A screening the user may re-check: a screener's at their facility, a supervisor's in their company."""
+    qs = Screening.objects.select_related("parcel", "facility__organization")
+    if user.is_superuser:
+        pass
+    elif user.role == Role.SCREENER:
+        qs = qs.filter(facility=user.facility_id)
+    elif user.role == Role.SUPERVISOR:
+        qs = qs.filter(facility__organization=user.organization_id)
+    else:
+        qs = qs.none()
+    screening = qs.filter(pk=screening_id).first()
+    if screening is None:
+        raise NotFound()
+    return screening
+
+
+@transaction.atomic
+def screening_resolve(*, user, screening: Screening, result: str, notes: str = "") -> Resolution:
+    """The open-box re-check [R13]: CLEARED lifts the hold, SEIZED keeps the parcel and records the report to
+    the authorities [R9]. Either way a chain link, an audit entry, and the hold's alert is resolved."""
+    parcel = parcel_for_update(organization=screening.parcel.organization, waybill_no=screening.parcel.waybill_no)
+    if screening.result == "CLEAR":
+        raise Conflict("A clear screening needs no re-check.", code="not_suspect")
+    if Resolution.objects.filter(screening=screening).exists():
+        raise Conflict("This screening has already been re-checked.", code="already_resolved")
+    now = timezone.now()
+    resolution = Resolution(screening=screening, result=result, notes=notes, resolved_by=user, resolved_at=now)
+    if result == ResolutionResult.SEIZED:
+        resolution.authority_report_ref = f"RPT-{now:%Y%m%d}-{secrets.token_hex(4).upper()}"
+        resolution.reported_at = now
+        parcel.status, parcel.screening_status = ParcelStatus.SEIZED, ScreeningStatus.SEIZED
+    else:
+        still_held = Screening.objects.filter(parcel=parcel, result__in=["SUSPECT", "PROHIBITED"],
+                                              resolution__isnull=True).exclude(pk=screening.pk).exists()
+        if not still_held:
+            parcel.status = parcel.status_before_hold or ParcelStatus.ACCEPTED
+            parcel.screening_status = ScreeningStatus.CLEARED
+    resolution.save()
+    parcel.save(update_fields=["status", "screening_status", "updated_at"])
+    facility = screening.facility
+    staff = getattr(user, "staff", None)
+    chain_append(parcel=parcel, recorded_at=now, links=[LinkSpec(
+        type="RECHECKED", occurred_at=now, facility=facility, courier=staff, actor=user.username,
+        detail={"screening": str(screening.pk), "result": result,
+                "authority_report_ref": resolution.authority_report_ref})])
+    alerts_resolve_for_parcel(parcel=parcel, kinds=[AlertKind.SUSPECT_SCREENING, AlertKind.PROHIBITED_SCREENING],
+                              actor=user, note=f"Re-check {result.lower()}")
+    if result == ResolutionResult.SEIZED:
+        alert_raise(kind=AlertKind.SEIZURE_REPORTED, organization=parcel.organization, facility=facility,
+                    parcel=parcel, summary=f"{parcel.waybill_no} seized at {facility.code}; reported "
+                                           f"({resolution.authority_report_ref})",
+                    detail={"screening": str(screening.pk), "report": resolution.authority_report_ref},
+                    dedup_key=f"seizure:{screening.pk}")
+    audit_record(actor=user, action="screening.resolve", target=resolution,
+                 target_repr=f"{parcel.waybill_no} {result}", reason=notes, organization=parcel.organization,
+                 province=parcel.organization.province, data={"result": result, "screening": str(screening.pk)})
+    return resolution
+
+
