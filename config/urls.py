@@ -11,6 +11,7 @@ api_v1 = [
     path("", include("apps.senders.api.urls")),
     path("", include("apps.screening.api.urls")),
     path("", include("apps.compliance.api.urls")),
+    path("", include("apps.tracking.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
 ]

@@ -7,8 +7,9 @@ from apps.accounts.authentication import is_device
 from greenshield.enums import Role
 
 
-def roles_permission(*roles: Role, devices: bool = False):
-    """Permission class allowing superusers, the given roles and (optionally) devices."""
+def roles_permission(*roles: Role, devices: bool = False, superusers: bool = True):
+    """Permission class allowing superusers (unless ``superusers=False``), the given roles and (optionally)
+    devices."""
 
     class HasRole(BasePermission):
         message = "Your role does not allow this action."
@@ -19,7 +20,7 @@ def roles_permission(*roles: Role, devices: bool = False):
                 return False
             if is_device(user):
                 return devices
-            return bool(user.is_superuser or user.has_role(*roles))
+            return bool((superusers and user.is_superuser) or user.has_role(*roles))
 
     HasRole.__name__ = "HasRole_" + "_".join(r.value for r in roles) + ("_devices" if devices else "")
     return HasRole

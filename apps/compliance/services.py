@@ -36,11 +36,11 @@ NOTIFY_TOPIC = "alert.notify"
 
 def alert_raise(*, kind: AlertKind, organization, summary: str, facility=None, parcel=None, acceptance=None,
                 waybill_no: str = "", detail: dict | None = None, severity: AlertSeverity | None = None,
-                dedup_key: str | None = None) -> Alert | None:
+                dedup_key: str | None = None, facility_id: int | None = None) -> Alert | None:
     """Record an alert and, in the same transaction, the outbox message that notifies people of it. No personal
     data in ``summary`` or ``detail``. With ``dedup_key``, a condition already alerted raises nothing (None)."""
     alert = Alert(kind=kind, severity=severity or DEFAULT_SEVERITY[kind], organization=organization,
-                  facility=facility, parcel=parcel, acceptance=acceptance,
+                  facility_id=facility.pk if facility is not None else facility_id, parcel=parcel, acceptance=acceptance,
                   waybill_no=waybill_no or getattr(parcel, "waybill_no", "") or "", summary=summary[:300],
                   detail=detail or {}, dedup_key=dedup_key)
     try:

@@ -80,3 +80,30 @@ def chain_verify(parcel) -> chain.Verdict:
     events = CheckpointEvent.objects.filter(parcel=parcel).order_by("seq")
     links = (chain.StoredLink(e.seq, event_content(e), e.prev_hash, e.hash) for e in events)
     return chain.verify(links, expected_length=parcel.chain_length, expected_head=parcel.chain_head)
+
+
+def chains_verify_all(*, batch_size: int = 2000, progress=None):
+    """Stream every parcel's chain (in parcel order, one query per ``batch_size`` parcels) and yield
+    ``(parcel, verdict)`` for each. ``progress`` is called with the number of parcels checked so far."""
+    from apps.parcels.models import Parcel
+
+    last_id = None
+    checked = 0
+    while True:
+        parcels = Parcel.objects.order_by("id").only("id", "waybill_no", "chain_length", "chain_head")
+        if last_id is not None:
+            parcels = parcels.filter(id__gt=last_id)
+        parcels = list(parcels[:batch_size])
+        if not parcels:
+            return
+        links: dict = {p.id: [] for p in parcels}
+        for event in CheckpointEvent.objects.filter(parcel_id__in=list(links)).order_by("parcel_id", "seq"):
+            links[event.parcel_id].append(chain.StoredLink(event.seq, event_content(event), event.prev_hash,
+                                                           event.hash))
+        for parcel in parcels:
+            yield parcel, chain.verify(links[parcel.id], expected_length=parcel.chain_length,
+                                       expected_head=parcel.chain_head)
+        checked += len(parcels)
+        if progress:
+            progress(len(parcels))
+        last_id = parcels[-1].id

@@ -1,0 +1,401 @@
+"""Checkpoint capture: a device's batch of scans, stored exactly once each and appended to the parcels' chains.
+
+The path is set-based — whatever the batch size it costs a handful of queries: look up references, read the
+event ids already stored, lock the batch's parcels (in id order, so concurrent batches cannot deadlock), insert
+every new event with ``INSERT … ON CONFLICT (event_id) DO NOTHING``, and move the parcels' chain heads in one
+``UPDATE … FROM (VALUES …)``. Exactly-once rests on the unique ``event_id`` and the parcel locks, never on a
+check-then-insert race. A bad event is rejected on its own; it never sinks the good ones.
+"""
+from __future__ import annotations
+
+import datetime
+import json
+import uuid
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from apps.organizations.models import Facility, Staff, Vehicle
+from apps.parcels.models import AcceptanceRecord, Parcel
+from greenshield import chain, rules
+from greenshield.enums import AlertKind, Outcome
+from greenshield.plates import InvalidPlate, normalize_plate
+
+from .models import SCAN_TYPES, CheckpointEvent
+
+MAX_BATCH = 1000
+VEHICLE_TYPES = frozenset({"LOADED", "DEPARTED", "UNLOADED"})
+COURIER_TYPES = frozenset({"HANDOVER", "OUT_FOR_DELIVERY", "DELIVERED", "DELIVERY_FAILED"})
+FACILITY_TYPES = frozenset({"ARRIVED", "SORTED"})
+SCAN_TYPE_SET = frozenset(SCAN_TYPES)
+ACCEPTED, DUPLICATE, CONFLICT, REJECTED = "ACCEPTED", "DUPLICATE", "CONFLICT", "REJECTED"
+MAX_DETAIL_BYTES = 4096
+
+
+class BatchTooLarge(Exception):
+    pass
+
+
+@dataclass
+class Item:
+    """One submitted event on its way through the pipeline."""
+
+    index: int
+    raw: object
+    status: str = ""
+    errors: list = field(default_factory=list)
+    flags: list = field(default_factory=list)
+    chain_hash: str | None = None
+    event_id: uuid.UUID | None = None
+    waybill_no: str = ""
+    type: str = ""
+    occurred_at: datetime.datetime | None = None
+    facility_code: str | None = None
+    vehicle_plate: str | None = None
+    courier_no: str | None = None
+    location: dict | None = None
+    detail: dict = field(default_factory=dict)
+    digest: str = ""
+    parcel: Parcel | None = None
+    facility_id: int | None = None
+    vehicle_id: int | None = None
+    courier_id: uuid.UUID | None = None
+    duplicate_of: Item | None = None
+
+    def reject(self, code: str, detail: str, attr: str | None = None) -> None:
+        self.status = REJECTED
+        self.errors.append({"code": code, "detail": detail, "attr": attr})
+
+    def result(self) -> dict:
+        return {"event_id": str(self.event_id) if self.event_id else _raw_event_id(self.raw),
+                "status": self.status, "flags": self.flags, "errors": self.errors, "chain_hash": self.chain_hash}
+
+
+def _raw_event_id(raw) -> str | None:
+    value = raw.get("event_id") if isinstance(raw, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def _optional_str(raw: dict, key: str, item: Item, max_length: int = 32) -> str | None:
+    value = raw.get(key)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or len(value) > max_length:
+        item.reject("invalid", f"{key} must be a string of at most {max_length} characters.", key)
+        return None
+    return value.strip()
+
+
+def _parse(item: Item, now: datetime.datetime, max_skew: datetime.timedelta) -> None:
+    """Shape checks of one event, in plain Python (a serializer per event would dominate the batch's cost)."""
+    raw = item.raw
+    if not isinstance(raw, dict):
+        item.reject("invalid", "Each event must be an object.")
+        return
+    try:
+        item.event_id = uuid.UUID(str(raw.get("event_id")))
+    except ValueError:
+        item.reject("invalid" if raw.get("event_id") else "required", "event_id must be a UUID.", "event_id")
+        return
+    waybill = raw.get("waybill_no")
+    if not isinstance(waybill, str) or not waybill.strip():
+        item.reject("required", "waybill_no is required.", "waybill_no")
+    else:
+        item.waybill_no = waybill.strip().upper()[:32]
+    event_type = raw.get("type")
+    if event_type not in SCAN_TYPE_SET:
+        item.reject("invalid_choice", f"type must be one of {', '.join(SCAN_TYPES)}.", "type")
+    else:
+        item.type = event_type
+    occurred = raw.get("occurred_at")
+    try:
+        item.occurred_at = datetime.datetime.fromisoformat(occurred) if isinstance(occurred, str) else None
+    except ValueError:
+        item.occurred_at = None
+    if item.occurred_at is None or item.occurred_at.tzinfo is None:
+        item.reject("invalid", "occurred_at must be an ISO 8601 time with its UTC offset.", "occurred_at")
+    elif item.occurred_at - now > max_skew:
+        item.reject("occurred_in_future", "occurred_at is further in the future than the allowed clock skew.",
+                    "occurred_at")
+    item.facility_code = _optional_str(raw, "facility", item)
+    item.courier_no = _optional_str(raw, "courier", item)
+    plate = _optional_str(raw, "vehicle", item, 16)
+    if plate:
+        try:
+            item.vehicle_plate = normalize_plate(plate)
+        except InvalidPlate:
+            item.reject("unknown_vehicle", "Not a known vehicle plate.", "vehicle")
+    location = raw.get("location")
+    if location is not None:
+        lat, lon = (location.get("lat"), location.get("lon")) if isinstance(location, dict) else (None, None)
+        if not (isinstance(lat, int | float) and isinstance(lon, int | float) and -90 <= lat <= 90
+                and -180 <= lon <= 180) or isinstance(lat, bool) or isinstance(lon, bool):
+            item.reject("invalid", "location must be {\"lat\": -90..90, \"lon\": -180..180}.", "location")
+        else:
+            item.location = {"lat": lat, "lon": lon}
+    detail = raw.get("detail") if raw.get("detail") is not None else {}
+    if not isinstance(detail, dict) or len(json.dumps(detail, ensure_ascii=False)) > MAX_DETAIL_BYTES:
+        item.reject("invalid", f"detail must be an object of at most {MAX_DETAIL_BYTES} bytes.", "detail")
+    else:
+        item.detail = detail
+    if item.type == "EXCEPTION" and not isinstance(item.detail.get("reason"), str):
+        item.reject("required", "An EXCEPTION needs detail.reason.", "detail.reason")
+    if item.type in VEHICLE_TYPES and not item.vehicle_plate and not any(e["attr"] == "vehicle" for e in item.errors):
+        item.reject("vehicle_required", f"A {item.type} event needs a vehicle.", "vehicle")
+    if item.type in COURIER_TYPES and not item.courier_no:
+        item.reject("courier_required", f"A {item.type} event needs a courier.", "courier")
+    if item.status != REJECTED:
+        item.digest = chain.content_digest({
+            "event_id": str(item.event_id), "waybill_no": item.waybill_no, "type": item.type,
+            "occurred_at": chain.canonical_time(item.occurred_at), "facility": item.facility_code,
+            "vehicle": item.vehicle_plate, "courier": item.courier_no, "location": item.location,
+            "detail": item.detail,
+        })
+
+
+def _resolve_references(items: list[Item], device) -> None:
+    """Bulk lookups of facilities, vehicles, couriers and parcels — of the device's own company only."""
+    organization_id = device.organization_id
+    codes = {i.facility_code for i in items if i.facility_code}
+    plates = {i.vehicle_plate for i in items if i.vehicle_plate}
+    couriers = {i.courier_no for i in items if i.courier_no}
+    waybills = {i.waybill_no for i in items}
+    facilities = dict(Facility.objects.filter(organization_id=organization_id, code__in=codes)
+                      .values_list("code", "id")) if codes else {}
+    vehicles = dict(Vehicle.objects.filter(organization_id=organization_id, plate__in=plates)
+                    .values_list("plate", "id")) if plates else {}
+    staff = dict(Staff.objects.filter(organization_id=organization_id, employee_no__in=couriers, status="ACTIVE")
+                 .values_list("employee_no", "id")) if couriers else {}
+    known = set(Parcel.objects.filter(organization_id=organization_id, waybill_no__in=waybills)
+                .values_list("waybill_no", flat=True)) if waybills else set()
+    missing = waybills - known
+    refused = set(AcceptanceRecord.objects.filter(organization_id=organization_id, waybill_no__in=missing,
+                                                  outcome=Outcome.REFUSED)
+                  .values_list("waybill_no", flat=True)) if missing else set()
+    for item in items:
+        if item.status:
+            continue
+        if item.waybill_no not in known:
+            if item.waybill_no in refused:
+                item.reject("parcel_refused", "This waybill belongs to a refused acceptance.", "waybill_no")
+            else:
+                item.reject("unknown_parcel", "No parcel with this waybill number.", "waybill_no")
+        if item.facility_code is None:
+            item.facility_id = device.facility_id
+        elif item.facility_code in facilities:
+            item.facility_id = facilities[item.facility_code]
+        else:
+            item.reject("unknown_facility", "Unknown facility.", "facility")
+        if item.type in FACILITY_TYPES and item.facility_id is None and item.status != REJECTED:
+            item.reject("facility_required", f"A {item.type} event needs a facility.", "facility")
+        if item.vehicle_plate is not None:
+            if item.vehicle_plate in vehicles:
+                item.vehicle_id = vehicles[item.vehicle_plate]
+            else:
+                item.reject("unknown_vehicle", "Unknown vehicle.", "vehicle")
+        if item.courier_no is not None:
+            if item.courier_no in staff:
+                item.courier_id = staff[item.courier_no]
+            else:
+                item.reject("unknown_courier", "Unknown courier.", "courier")
+
+
+def _stored_digests(event_ids) -> dict[uuid.UUID, tuple[str, str, uuid.UUID]]:
+    if not event_ids:
+        return {}
+    return {row[0]: (row[1], row[2], row[3]) for row in CheckpointEvent.objects.filter(
+        event_id__in=event_ids).values_list("event_id", "content_digest", "hash", "parcel_id")}
+
+
+def _mark_seen(items: list[Item], stored) -> None:
+    """DUPLICATE (same id, same content: stored once) or CONFLICT (same id, other content: nothing changed)."""
+    for item in items:
+        if item.status or item.event_id not in stored:
+            continue
+        digest, link_hash, _ = stored[item.event_id]
+        if digest == item.digest:
+            item.status, item.chain_hash = DUPLICATE, link_hash
+        else:
+            item.status = CONFLICT
+            item.errors.append({"code": "event_id_conflict", "attr": "event_id",
+                                "detail": "An event with this event_id and different content is already stored."})
+
+
+def _dedupe_within_batch(items: list[Item]) -> None:
+    first: dict[uuid.UUID, Item] = {}
+    for item in items:
+        if item.status or item.event_id is None:
+            continue
+        seen = first.get(item.event_id)
+        if seen is None:
+            first[item.event_id] = item
+        elif seen.digest == item.digest:
+            item.status, item.duplicate_of = DUPLICATE, seen
+        else:
+            item.status = CONFLICT
+            item.errors.append({"code": "event_id_conflict", "attr": "event_id",
+                                "detail": "The batch holds this event_id twice with different content."})
+
+
+class _RaceLost(Exception):
+    """A concurrent batch stored one of our event ids first (under another parcel): redo the batch."""
+
+
+def events_capture(*, device, events: list, now: datetime.datetime | None = None) -> dict:
+    """Capture a device's batch; returns ``{"results": [...], "summary": {...}}`` in input order."""
+    if not isinstance(events, list):
+        raise TypeError("events must be a list")
+    if len(events) > MAX_BATCH:
+        raise BatchTooLarge(len(events))
+    now = now or timezone.now()
+    max_skew = datetime.timedelta(seconds=settings.GREENSHIELD_EVENT_MAX_FUTURE_SKEW_SECONDS)
+    for attempt in range(3):
+        items = [Item(index=i, raw=raw) for i, raw in enumerate(events)]
+        for item in items:
+            _parse(item, now, max_skew)
+        candidates = [i for i in items if not i.status]
+        if candidates:
+            _resolve_references(candidates, device)
+        _dedupe_within_batch(items)
+        try:
+            with transaction.atomic():
+                _store(items, device=device, now=now)
+                _conflict_alerts(items, device=device)
+            break
+        except _RaceLost:
+            if attempt == 2:
+                raise
+    for item in items:
+        original = getattr(item, "duplicate_of", None)
+        if original is not None:
+            item.chain_hash = original.chain_hash
+            if original.status == CONFLICT:
+                item.status, item.errors = CONFLICT, original.errors
+    results = [item.result() for item in items]
+    summary = {"accepted": 0, "duplicates": 0, "conflicts": 0, "rejected": 0}
+    key = {ACCEPTED: "accepted", DUPLICATE: "duplicates", CONFLICT: "conflicts", REJECTED: "rejected"}
+    for item in items:
+        summary[key[item.status]] += 1
+    return {"results": results, "summary": summary}
+
+
+def _store(items: list[Item], *, device, now: datetime.datetime) -> None:
+    pending = [i for i in items if not i.status]
+    _mark_seen(pending, _stored_digests([i.event_id for i in pending]))
+    pending = [i for i in pending if not i.status]
+    parcels: dict[str, Parcel] = {}
+    if pending:
+        waybills = sorted({i.waybill_no for i in pending})
+        locked = (Parcel.objects.select_for_update(of=("self",))
+                  .filter(organization_id=device.organization_id, waybill_no__in=waybills).order_by("id")
+                  .only("id", "waybill_no", "status", "screening_status", "accepted_at", "chain_head",
+                        "chain_length", "organization_id", "outlet_id"))
+        parcels = {p.waybill_no: p for p in locked}
+        # Re-read after taking the locks: a concurrent retry of the same events has committed by now.
+        _mark_seen(pending, _stored_digests([i.event_id for i in pending]))
+        pending = [i for i in pending if not i.status]
+    rows = []
+    touched: dict[uuid.UUID, Parcel] = {}
+    actor = f"device:{device.serial}"
+    recorded = chain.canonical_time(now)
+    for item in pending:
+        parcel = parcels[item.waybill_no]
+        item.parcel = parcel
+        facts = rules.ParcelFacts(parcel.status, parcel.screening_status, parcel.accepted_at)
+        item.flags = rules.event_flags(event_type=item.type, occurred_at=item.occurred_at, parcel=facts)
+        seq = parcel.chain_length + 1
+        prev = parcel.chain_head or chain.GENESIS
+        content = {
+            "parcel": str(parcel.id), "seq": seq, "type": item.type, "event_id": str(item.event_id),
+            "occurred_at": chain.canonical_time(item.occurred_at), "recorded_at": recorded,
+            "facility": None if item.facility_id is None else str(item.facility_id),
+            "vehicle": None if item.vehicle_id is None else str(item.vehicle_id),
+            "courier": None if item.courier_id is None else str(item.courier_id),
+            "device": str(device.pk), "actor": actor, "location": item.location, "detail": item.detail,
+            "flags": item.flags,
+        }
+        link = chain.link_hash(prev, content)
+        parcel.chain_length, parcel.chain_head = seq, link
+        parcel.status = rules.status_after_event(event_type=item.type, current_status=parcel.status)
+        touched[parcel.id] = parcel
+        item.status, item.chain_hash = ACCEPTED, link
+        rows.append((item, seq, prev, link))
+    if not rows:
+        return
+    inserted = _insert(rows, device=device, now=now, actor=actor)
+    if inserted != len(rows):
+        raise _RaceLost()
+    _update_parcels(list(touched.values()), now)
+    _raise_alerts([r[0] for r in rows if r[0].flags], device=device)
+
+
+def _insert(rows, *, device, now, actor) -> int:
+    table = CheckpointEvent._meta.db_table
+    if connection.vendor != "postgresql":
+        objs = [CheckpointEvent(
+            event_id=item.event_id, parcel_id=item.parcel.id, seq=seq, type=item.type,
+            occurred_at=item.occurred_at, recorded_at=now, facility_id=item.facility_id, vehicle_id=item.vehicle_id,
+            courier_id=item.courier_id, device_id=device.pk, actor=actor, location=item.location, detail=item.detail,
+            flags=item.flags, content_digest=item.digest, prev_hash=prev, hash=link) for item, seq, prev, link in rows]
+        CheckpointEvent.objects.bulk_create(objs)
+        return len(objs)
+    from psycopg2.extras import execute_values
+
+    values = [(item.event_id, item.parcel.id, seq, item.type, item.occurred_at, now, item.facility_id,
+               item.vehicle_id, item.courier_id, device.pk, actor,
+               None if item.location is None else json.dumps(item.location), json.dumps(item.detail),
+               json.dumps(item.flags), item.digest, prev, link) for item, seq, prev, link in rows]
+    sql = (f'INSERT INTO "{table}" (event_id, parcel_id, seq, type, occurred_at, recorded_at, facility_id, '
+           "vehicle_id, courier_id, device_id, actor, location, detail, flags, content_digest, prev_hash, hash) "
+           "VALUES %s ON CONFLICT (event_id) DO NOTHING RETURNING event_id")
+    template = "(%s::uuid, %s::uuid, %s, %s, %s, %s, %s, %s, %s::uuid, %s, %s, %s::jsonb, %s::jsonb, %s::jsonb, %s, %s, %s)"
+    with connection.cursor() as cursor:
+        returned = execute_values(cursor.cursor, sql, values, template=template, page_size=len(values), fetch=True)
+    return len(returned)
+
+
+def _update_parcels(parcels: list[Parcel], now) -> None:
+    if connection.vendor != "postgresql":
+        for parcel in parcels:
+            parcel.updated_at = now
+        Parcel.objects.bulk_update(parcels, ["chain_length", "chain_head", "status", "updated_at"])
+        return
+    from psycopg2.extras import execute_values
+
+    table = Parcel._meta.db_table
+    sql = (f'UPDATE "{table}" AS p SET chain_length = v.length, chain_head = v.head, status = v.status, '
+           "updated_at = v.updated_at FROM (VALUES %s) AS v(id, length, head, status, updated_at) "
+           "WHERE p.id = v.id")
+    with connection.cursor() as cursor:
+        execute_values(cursor.cursor, sql, [(p.id, p.chain_length, p.chain_head, p.status, now) for p in parcels],
+                       template="(%s::uuid, %s, %s, %s, %s::timestamptz)", page_size=len(parcels))
+
+
+def _raise_alerts(items: list[Item], *, device) -> None:
+    from apps.compliance.services import alert_raise
+
+    organization = device.organization
+    for item in items:
+        for kind in rules.alerts_for_flags(item.flags):
+            alert_raise(kind=kind, organization=organization, facility_id=item.facility_id,
+                        parcel=item.parcel, waybill_no=item.waybill_no,
+                        summary=f"{item.waybill_no}: {item.type} scanned by {device.serial} — "
+                                f"{kind.replace('_', ' ')}",
+                        detail={"event_id": str(item.event_id), "type": item.type, "flags": item.flags},
+                        dedup_key=f"event:{item.event_id}:{kind}")
+
+
+def _conflict_alerts(items: list[Item], *, device) -> None:
+    """A reused event_id with other content is a security matter: one alert per conflicting id and content."""
+    from apps.compliance.services import alert_raise
+
+    for item in items:
+        if item.status == CONFLICT:
+            alert_raise(kind=AlertKind.EVENT_ID_CONFLICT, organization=device.organization,
+                        facility_id=device.facility_id, waybill_no=item.waybill_no,
+                        summary=f"Device {device.serial} sent event {item.event_id} again with other content",
+                        detail={"event_id": str(item.event_id), "device": device.serial},
+                        dedup_key=f"conflict:{item.event_id}:{item.digest[:16]}")
+
