@@ -33,6 +33,9 @@ worker: install
 beat: install
 	$(BIN)/celery -A config beat --loglevel=INFO
 
+bench: install
+	$(BIN)/python bench/ingest_bench.py $(BENCH_ARGS)
+
 lint: install
 	$(BIN)/ruff check .
 

@@ -15,18 +15,20 @@ EVENT_TYPES = SYSTEM_TYPES + SCAN_TYPES
 class CheckpointEvent(models.Model):
     id = models.BigAutoField(primary_key=True)
     event_id = models.UUIDField(unique=True, default=uuid.uuid4)
-    parcel = models.ForeignKey("parcels.Parcel", on_delete=models.PROTECT, related_name="events")
+    # Foreign keys carry no single-column index of their own: the composite indexes below lead with them.
+    parcel = models.ForeignKey("parcels.Parcel", on_delete=models.PROTECT, related_name="events", db_index=False)
     seq = models.PositiveIntegerField()
     type = models.CharField(max_length=20, choices=[(t, t) for t in EVENT_TYPES])
     occurred_at = models.DateTimeField()
     recorded_at = models.DateTimeField()
     facility = models.ForeignKey("organizations.Facility", on_delete=models.PROTECT, null=True, blank=True,
-                                 related_name="+")
+                                 related_name="+", db_index=False)
     vehicle = models.ForeignKey("organizations.Vehicle", on_delete=models.PROTECT, null=True, blank=True,
-                                related_name="+")
+                                related_name="+", db_index=False)
     courier = models.ForeignKey("organizations.Staff", on_delete=models.PROTECT, null=True, blank=True,
-                                related_name="+", help_text="The staff member responsible for this link.")
-    device = models.ForeignKey("accounts.Device", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+                                related_name="+", db_index=False, help_text="The staff member responsible for this link.")
+    device = models.ForeignKey("accounts.Device", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                               db_index=False)
     actor = models.CharField(max_length=160, blank=True, help_text="Account or device that recorded the link.")
     location = models.JSONField(null=True, blank=True)
     detail = models.JSONField(default=dict, blank=True)
@@ -42,6 +44,7 @@ class CheckpointEvent(models.Model):
             models.Index(fields=["courier", "occurred_at"]),
             models.Index(fields=["vehicle", "occurred_at"]),
             models.Index(fields=["facility", "occurred_at"]),
+            models.Index(fields=["device", "recorded_at"]),
         ]
 
     def __str__(self):

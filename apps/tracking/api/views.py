@@ -5,6 +5,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.common.fastjson import ORJSONParser, ORJSONRenderer
 from apps.common.permissions import roles_permission
 from greenshield.errors import ApplicationError, ValidationFailed
 
@@ -46,6 +47,8 @@ class EventBatchView(APIView):
     """Checkpoint events from scanner devices, up to 1,000 a request. One result per event, in input order."""
 
     permission_classes = [roles_permission(devices=True, superusers=False)]
+    parser_classes = [ORJSONParser]
+    renderer_classes = [ORJSONRenderer]
 
     @extend_schema(
         request=inline_serializer("CheckpointEventBatch", {"events": EventInput.__class__(many=True)}),

@@ -1,0 +1,304 @@
+"""make bench: checkpoint ingest through the whole stack against a raw batched INSERT, in the same run.
+
+1. Creates a scratch PostgreSQL database (``greenshield_bench``), migrates it and loads parcels of one company.
+2. Starts the service under gunicorn on that database.
+3. Full stack: 2 concurrent clients post batches of 500 events over HTTP with a device API key (JSON parse,
+   auth, validation, reference lookups, exactly-once check, parcel locks, hash chain, insert, parcel update).
+4. Baseline: the same rows inserted by 2 concurrent threads with psycopg2 ``execute_values`` and
+   ``INSERT … ON CONFLICT DO NOTHING`` into a table with the same columns, constraints and indexes.
+The baseline runs before and after the full-stack run; the ratio uses their mean, since this machine is shared.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import psycopg2
+from psycopg2.extras import execute_values
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+SCAN_SEQUENCE = ["ARRIVED", "SORTED", "LOADED", "DEPARTED", "UNLOADED", "ARRIVED", "SORTED", "HANDOVER",
+                 "OUT_FOR_DELIVERY", "DELIVERED"]
+PLATE = "沪A12345"
+
+
+def log(message: str) -> None:
+    print(message, flush=True)
+
+
+def admin_dsn(base: str) -> str:
+    return base.rsplit("/", 1)[0] + "/postgres"
+
+
+def recreate_database(base_url: str, name: str) -> str:
+    conn = psycopg2.connect(admin_dsn(base_url))
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        cur.execute(f'CREATE DATABASE "{name}"')
+    conn.close()
+    return base_url.rsplit("/", 1)[0] + "/" + name
+
+
+def setup_data(db_url: str, parcels: int) -> tuple[str, list[str], str]:
+    """Migrate and create one company, hub, vehicle, courier, device and ``parcels`` accepted parcels."""
+    os.environ["DATABASE_URL"] = db_url
+    os.environ.pop("REDIS_URL", None)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    call_command("migrate", verbosity=0)
+    from apps.accounts.services import device_create
+    from apps.organizations.models import Facility, Organization, Staff, Vehicle
+    from apps.parcels.models import AcceptanceRecord, Parcel
+    from apps.senders.models import Sender
+    from greenshield.identity import make_resident_id
+
+    org = Organization.objects.create(code="BENCH", name="Bench Express", province="310000")
+    hub = Facility.objects.create(code="BENCH-HUB", name="Bench hub", kind="HUB", organization=org,
+                                  region_code="310115")
+    Vehicle.objects.create(plate=PLATE, organization=org)
+    courier = Staff.objects.create(employee_no="B0001", organization=org, facility=hub, name="测试",
+                                   id_type="RESIDENT_ID", phone="+8613800000001",
+                                   id_number=make_resident_id("310115", datetime.date(1990, 1, 1), 1))
+    _, key = device_create(serial="BENCH-SCANNER", organization=org, facility=hub)
+    sender = Sender.objects.create(name="测试", id_type="RESIDENT_ID", phone="+8613800000002", address="上海",
+                                   id_number=make_resident_id("310115", datetime.date(1990, 1, 2), 2))
+    now = timezone.now() - datetime.timedelta(hours=1)
+    log(f"  creating {parcels} parcels …")
+    waybills = [f"BENCH{n:010d}" for n in range(parcels)]
+    records = [AcceptanceRecord(waybill_no=w, outcome="ACCEPTED", organization=org, outlet=hub, staff=courier,
+                                account_id=None, sender=sender, recipient_name="收件人", recipient_phone="+8613900000000",
+                                recipient_address="南京", recipient_region_code="320102", weight_g=500,
+                                recorded_at=now) for w in waybills]
+    from apps.accounts.models import User
+
+    account = User.objects.create(username="bench")
+    for record in records:
+        record.account = account
+    AcceptanceRecord.objects.bulk_create(records, batch_size=1000)
+    Parcel.objects.bulk_create([Parcel(waybill_no=r.waybill_no, organization=org, outlet=hub, acceptance=r,
+                                       sender=sender, accepted_at=now, screening_status="CLEAR")
+                                for r in records], batch_size=1000)
+    return key, waybills, courier.employee_no
+
+
+def make_batches(waybills: list[str], courier: str, batch_size: int, clients: int) -> list[list[list[dict]]]:
+    """Per client, a list of batches: each batch moves ``batch_size`` parcels one step along their journey."""
+    per_client = [waybills[i::clients] for i in range(clients)]
+    base = datetime.datetime.now(datetime.UTC) - datetime.timedelta(minutes=30)
+    plan = []
+    for share in per_client:
+        batches = []
+        for step, event_type in enumerate(SCAN_SEQUENCE):
+            for start in range(0, len(share), batch_size):
+                batch = []
+                for waybill in share[start:start + batch_size]:
+                    event = {"event_id": str(uuid.uuid4()), "waybill_no": waybill, "type": event_type,
+                             "occurred_at": (base + datetime.timedelta(seconds=step)).isoformat(),
+                             "location": {"lat": 31.2, "lon": 121.5}, "detail": {}}
+                    if event_type in ("LOADED", "DEPARTED", "UNLOADED"):
+                        event["vehicle"] = PLATE
+                    if event_type in ("HANDOVER", "OUT_FOR_DELIVERY", "DELIVERED"):
+                        event["courier"] = courier
+                    batch.append(event)
+                batches.append(batch)
+        plan.append(batches)
+    return plan
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_gunicorn(db_url: str, port: int, workers: int) -> subprocess.Popen:
+    env = {**os.environ, "DATABASE_URL": db_url, "DB_CONN_MAX_AGE": "600", "LOG_LEVEL": "WARNING"}
+    env.pop("REDIS_URL", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "config.wsgi", "-b", f"127.0.0.1:{port}", "-w", str(workers),
+         "--log-level", "warning", "--timeout", "120"], cwd=ROOT, env=env)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return process
+        except OSError:
+            time.sleep(0.3)
+    process.kill()
+    raise SystemExit("gunicorn did not start")
+
+
+def run_full_stack(port: int, key: str, plan) -> tuple[float, int]:
+    total = sum(len(b) for batches in plan for b in batches)
+    done = [0]
+    lock = threading.Lock()
+    errors: list[str] = []
+
+    def client(batches):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        headers = {"Authorization": f"Api-Key {key}", "Content-Type": "application/json"}
+        for batch in batches:
+            conn.request("POST", "/api/v1/events/", body=json.dumps({"events": batch}), headers=headers)
+            response = conn.getresponse()
+            body = json.loads(response.read())
+            accepted = body.get("summary", {}).get("accepted", 0) if response.status == 200 else 0
+            if response.status != 200 or accepted != len(batch):
+                errors.append(f"HTTP {response.status}: {str(body)[:300]}")
+            with lock:
+                done[0] += len(batch)
+                if done[0] % 5000 < len(batch):
+                    log(f"    full stack: {done[0]}/{total} events")
+
+    threads = [threading.Thread(target=client, args=(b,)) for b in plan]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - started
+    if errors:
+        raise SystemExit("full-stack run had errors:\n" + "\n".join(errors[:5]))
+    return total / elapsed, total
+
+
+RAW_TABLE = "bench_raw_events"
+
+
+def create_raw_table(dsn: str) -> None:
+    """A table with the same columns, types, constraints and indexes as tracking_checkpointevent."""
+    conn = psycopg2.connect(dsn)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(f"DROP TABLE IF EXISTS {RAW_TABLE}")
+        cur.execute(f"CREATE TABLE {RAW_TABLE} (LIKE tracking_checkpointevent INCLUDING DEFAULTS "
+                    f"INCLUDING CONSTRAINTS INCLUDING INDEXES)")
+        cur.execute(f"CREATE SEQUENCE IF NOT EXISTS {RAW_TABLE}_id_seq OWNED BY {RAW_TABLE}.id")
+        cur.execute(f"ALTER TABLE {RAW_TABLE} ALTER COLUMN id SET DEFAULT nextval('{RAW_TABLE}_id_seq')")
+        for column, target in [("parcel_id", "parcels_parcel"), ("facility_id", "organizations_facility"),
+                               ("vehicle_id", "organizations_vehicle"), ("courier_id", "organizations_staff"),
+                               ("device_id", "accounts_device")]:
+            cur.execute(f"ALTER TABLE {RAW_TABLE} ADD FOREIGN KEY ({column}) REFERENCES {target} (id) "
+                        f"DEFERRABLE INITIALLY DEFERRED")
+    conn.close()
+
+
+def run_raw(dsn: str, plan, parcel_ids: dict[str, str], refs: dict) -> float:
+    """Insert the same rows (precomputed values, no logic) with execute_values from 2 threads."""
+    create_raw_table(dsn)
+    now = datetime.datetime.now(datetime.UTC)
+    prepared = []
+    for batches in plan:
+        rows_per_batch = []
+        seqs: dict[str, int] = {}
+        for batch in batches:
+            rows = []
+            for e in batch:
+                seqs[e["waybill_no"]] = seqs.get(e["waybill_no"], 0) + 1
+                rows.append((e["event_id"], parcel_ids[e["waybill_no"]], seqs[e["waybill_no"]], e["type"],
+                             e["occurred_at"], now, refs["facility"], refs["vehicle"] if "vehicle" in e else None,
+                             refs["courier"] if "courier" in e else None, refs["device"], "device:BENCH-SCANNER",
+                             json.dumps(e["location"]), json.dumps(e["detail"]), "[]", "0" * 64, "0" * 64,
+                             "1" * 64))
+            rows_per_batch.append(rows)
+        prepared.append(rows_per_batch)
+    total = sum(len(r) for batches in prepared for r in batches)
+    sql = (f"INSERT INTO {RAW_TABLE} (event_id, parcel_id, seq, type, occurred_at, recorded_at, facility_id, "
+           f"vehicle_id, courier_id, device_id, actor, location, detail, flags, content_digest, prev_hash, hash) "
+           f"VALUES %s ON CONFLICT (event_id) DO NOTHING")
+    template = ("(%s::uuid, %s::uuid, %s, %s, %s, %s, %s, %s, %s::uuid, %s, %s, %s::jsonb, %s::jsonb, "
+                "%s::jsonb, %s, %s, %s)")
+
+    def writer(batches):
+        conn = psycopg2.connect(dsn)
+        with conn.cursor() as cur:
+            for rows in batches:
+                execute_values(cur, sql, rows, template=template, page_size=len(rows))
+                conn.commit()
+        conn.close()
+
+    threads = [threading.Thread(target=writer, args=(b,)) for b in prepared]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return total / (time.perf_counter() - started)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--parcels", type=int, default=2000, help="parcels; each gets 10 events (default 2000)")
+    parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--clients", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
+    parser.add_argument("--database", default="greenshield_bench")
+    args = parser.parse_args()
+    base = os.environ.get("DATABASE_URL", "postgres://root@127.0.0.1:5432/test")
+    if not base.startswith("postgres"):
+        raise SystemExit("make bench needs PostgreSQL: set DATABASE_URL=postgres://…")
+    log(f"[1/5] scratch database {args.database}")
+    db_url = recreate_database(base, args.database)
+    key, waybills, courier = setup_data(db_url, args.parcels)
+    from apps.accounts.models import Device
+    from apps.organizations.models import Facility, Staff, Vehicle
+    from apps.parcels.models import Parcel
+
+    parcel_ids = {w: str(i) for w, i in Parcel.objects.values_list("waybill_no", "id")}
+    refs = {"device": Device.objects.get(serial="BENCH-SCANNER").pk, "facility": Facility.objects.get().pk,
+            "vehicle": Vehicle.objects.get().pk, "courier": str(Staff.objects.get().pk)}
+    plan = make_batches(waybills, courier, args.batch_size, args.clients)
+    total = sum(len(b) for batches in plan for b in batches)
+    log(f"      {total} events in batches of {args.batch_size} from {args.clients} clients")
+    dsn = db_url
+    log("[2/5] baseline: raw execute_values INSERT … ON CONFLICT DO NOTHING")
+    raw_before = run_raw(dsn, plan, parcel_ids, refs)
+    log(f"      {raw_before:,.0f} events/s")
+    log(f"[3/5] starting gunicorn ({args.workers} workers)")
+    port = free_port()
+    server = start_gunicorn(db_url, port, args.workers)
+    try:
+        log("[4/5] full stack over HTTP")
+        full, sent = run_full_stack(port, key, plan)
+        log(f"      {full:,.0f} events/s")
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+    log("[5/5] baseline again")
+    raw_after = run_raw(dsn, plan, parcel_ids, refs)
+    log(f"      {raw_after:,.0f} events/s")
+    from apps.tracking.models import CheckpointEvent
+
+    stored = CheckpointEvent.objects.count()
+    raw = (raw_before + raw_after) / 2
+    log("")
+    log(f"events sent            {sent:>10,}")
+    log(f"events stored          {stored:>10,}")
+    log(f"raw insert (baseline)  {raw:>10,.0f} events/s  (runs: {raw_before:,.0f}, {raw_after:,.0f})")
+    log(f"full stack             {full:>10,.0f} events/s")
+    log(f"ratio full / raw       {full / raw:>10.2f}   (target ≥ 0.50)")
+    if stored != sent:
+        raise SystemExit(f"stored {stored} events but sent {sent}")
+
+
+if __name__ == "__main__":
+    main()
