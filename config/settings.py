@@ -140,6 +140,8 @@ GREENSHIELD_UNSCREENED_MAX_HOURS = float(os.environ.get("GREENSHIELD_UNSCREENED_
 GREENSHIELD_SWEEP_SECONDS = float(os.environ.get("GREENSHIELD_SWEEP_SECONDS", "900"))
 # Scans further in the future than this (device clock skew) are rejected as occurred_in_future.
 GREENSHIELD_EVENT_MAX_FUTURE_SKEW_SECONDS = int(os.environ.get("GREENSHIELD_EVENT_MAX_FUTURE_SKEW_SECONDS", "300"))
+# "What was aboard at T" looks back at most this far for the loading scan.
+GREENSHIELD_MAX_LEG_HOURS = float(os.environ.get("GREENSHIELD_MAX_LEG_HOURS", "72"))
 CELERY_BEAT_SCHEDULE = {
     "outbox-relay": {"task": "greenshield.outbox_relay", "schedule": GREENSHIELD_OUTBOX_RELAY_SECONDS},
     "unscreened-sweep": {"task": "greenshield.unscreened_sweep", "schedule": GREENSHIELD_SWEEP_SECONDS},

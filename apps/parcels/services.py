@@ -23,6 +23,7 @@ from greenshield.enums import (
     InspectionResult,
     Outcome,
     RefusalReason,
+    Role,
     VerificationMethod,
 )
 from greenshield.errors import PermissionDenied, ValidationFailed
@@ -199,3 +200,22 @@ def _request_id() -> str:
     from apps.common.request_context import current_request_id
 
     return current_request_id()
+
+
+REVEAL_ROLES = (Role.SUPERVISOR, Role.REGULATOR)
+
+
+@transaction.atomic
+def parcel_reveal(*, user, parcel: Parcel, reason: str, legal_basis: str = "", case_reference: str = "") -> dict:
+    """The unmasked sender and recipient of a parcel [R17][R18]. The audit entry is written first, in the same
+    transaction: if it cannot be written, nothing is revealed."""
+    if not user.is_superuser and not user.has_role(*REVEAL_ROLES):
+        raise PermissionDenied("Only supervisors and regulators may reveal personal data.")
+    if len((reason or "").strip()) < 5:
+        raise ValidationFailed("Give the reason for revealing personal data.", code="reason_required", attr="reason")
+    audit_record(actor=user, action="pii.reveal", target=parcel, target_repr=parcel.waybill_no, reason=reason.strip(),
+                 organization=parcel.organization, province=parcel.organization.province,
+                 data={"fields": ["sender", "recipient"], "legal_basis": legal_basis, "case_reference": case_reference})
+    acceptance = parcel.acceptance
+    return {"waybill_no": parcel.waybill_no, "sender": parcel.sender.unmasked,
+            "recipient": acceptance.unmasked_recipient}

@@ -8,6 +8,7 @@ from django.utils import timezone
 from apps.audit.services import audit_record
 from apps.common.fields import blind_index_filter
 from apps.common.locks import xact_lock
+from greenshield import crypto, masking
 from greenshield.enums import BlacklistSubject, Role, SenderKind
 from greenshield.errors import PermissionDenied, ValidationFailed
 from greenshield.identity import identity_index_value
@@ -107,3 +108,34 @@ def blacklist_revoke(*, actor, entry: BlacklistEntry, reason: str) -> BlacklistE
     audit_record(actor=actor, action="blacklist.revoke", target=entry, target_repr=str(entry), reason=reason,
                  organization=entry.organization, province=entry.province)
     return entry
+
+
+SEARCH_ROLES = (Role.SUPERVISOR, Role.REGULATOR)
+
+
+@transaction.atomic
+def sender_search(*, user, reason: str, id_type: str = "", id_number: str = "", phone: str = "") -> list:
+    """Find senders by identity document or phone through the blind index (candidates decrypted and compared),
+    limited to senders with acceptances in the user's scope. Audited in the same transaction with who, why and
+    what was searched — masked and as its blind index, never in clear."""
+    from apps.parcels.selectors import acceptance_list
+
+    if not user.is_superuser and not user.has_role(*SEARCH_ROLES):
+        raise PermissionDenied("Only supervisors and regulators search senders.")
+    if id_number:
+        normalized = identity_index_value(id_type, id_number)
+        candidates = Sender.objects.filter(blind_index_filter(Sender, "id_number_index", normalized), id_type=id_type)
+        matches = [s for s in candidates if s.id_number == id_number]
+        searched = {"by": "id_number", "id_type": id_type, "value": masking.mask_id_number(id_number),
+                    "index": crypto.blind_index(crypto.current_keyring(), normalized, index="identity")}
+    else:
+        candidates = Sender.objects.filter(blind_index_filter(Sender, "phone_index", phone))
+        matches = [s for s in candidates if s.phone == phone]
+        searched = {"by": "phone", "value": masking.mask_phone(phone),
+                    "index": crypto.blind_index(crypto.current_keyring(), phone, index="phone")}
+    visible = set(acceptance_list(user=user).filter(sender__in=matches).values_list("sender_id", flat=True))
+    found = [s for s in matches if s.pk in visible]
+    audit_record(actor=user, action="sender.search", target_type="senders.sender",
+                 target_id=",".join(str(s.pk) for s in found)[:160], target_repr=f"{len(found)} sender(s)",
+                 reason=reason, data={**searched, "matches": len(found)})
+    return found

@@ -2,13 +2,14 @@ from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
-from rest_framework import generics, status
+from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.common.idempotency import idempotent
 from apps.common.permissions import roles_permission
 from greenshield.enums import Role
+from greenshield.errors import NotFound
 
 from .. import selectors, services
 from .serializers import (
@@ -87,3 +88,31 @@ class ProhibitedCategoryListView(generics.ListAPIView):
 
     def get_queryset(self):
         return selectors.prohibited_category_list()
+
+
+class RevealInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=1000, help_text="Why you need the personal data (audited).")
+    legal_basis = serializers.CharField(max_length=200, required=False, allow_blank=True, default="",
+                                        help_text="[R18] e.g. the article or request that authorises disclosure.")
+    case_reference = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+
+
+class RevealView(APIView):
+    """Unmasked sender and recipient of one parcel, for a stated reason; audited in the same transaction."""
+
+    permission_classes = [roles_permission(Role.SUPERVISOR, Role.REGULATOR)]
+
+    @extend_schema(request=RevealInputSerializer, responses={200: OpenApiTypes.OBJECT},
+                   summary="Reveal a parcel's personal data (audited)")
+    def post(self, request, waybill_no):
+        parcel = selectors.parcel_list(user=request.user).select_related("acceptance").filter(
+            waybill_no=waybill_no).first()
+        if parcel is None:
+            raise NotFound()
+        serializer = RevealInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        revealed = services.parcel_reveal(user=request.user, parcel=parcel, **serializer.validated_data)
+        response = Response(revealed)
+        response["Cache-Control"] = "no-store"
+        response["Pragma"] = "no-cache"
+        return response

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 import django_filters
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics, status
+from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -14,7 +15,12 @@ from greenshield.errors import NotFound, ValidationFailed
 
 from .. import selectors, services
 from ..models import BlacklistEntry
-from .serializers import BlacklistEntrySerializer, BlacklistInputSerializer, BlacklistRevokeSerializer
+from .serializers import (
+    BlacklistEntrySerializer,
+    BlacklistInputSerializer,
+    BlacklistRevokeSerializer,
+    SenderSearchInputSerializer,
+)
 
 BlacklistPermission = roles_permission(Role.REGULATOR, Role.SUPERVISOR)
 
@@ -81,3 +87,32 @@ class BlacklistRevokeView(APIView):
         serializer.is_valid(raise_exception=True)
         entry = services.blacklist_revoke(actor=request.user, entry=entry, reason=serializer.validated_data["reason"])
         return Response(BlacklistEntrySerializer(entry).data)
+
+
+class SenderSearchView(APIView):
+    """Find a sender by identity document or phone (blind index) and list their parcels in your scope. POST
+    keeps personal data out of URLs and access logs; every search is audited."""
+
+    permission_classes = [roles_permission(Role.SUPERVISOR, Role.REGULATOR)]
+
+    @extend_schema(request=SenderSearchInputSerializer, responses={200: OpenApiTypes.OBJECT},
+                   summary="Search senders by ID document or phone")
+    def post(self, request):
+        from apps.parcels.selectors import parcel_list
+
+        serializer = SenderSearchInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        senders = services.sender_search(user=request.user, reason=data["reason"], id_type=data.get("id_type", ""),
+                                         id_number=data.get("id_number", ""), phone=data.get("phone", ""))
+        parcels = (parcel_list(user=request.user).filter(sender__in=senders).select_related("outlet")
+                   .order_by("-accepted_at")[:500])
+        by_sender: dict = {}
+        for parcel in parcels:
+            by_sender.setdefault(parcel.sender_id, []).append({
+                "waybill_no": parcel.waybill_no, "status": parcel.status, "outlet": parcel.outlet.code,
+                "accepted_at": serializers.DateTimeField().to_representation(parcel.accepted_at)})
+        response = Response({"results": [{"id": str(s.pk), **s.masked, "parcels": by_sender.get(s.pk, [])}
+                                         for s in senders]})
+        response["Cache-Control"] = "no-store"
+        return response
