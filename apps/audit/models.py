@@ -27,7 +27,8 @@ class AuditEntry(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     at = models.DateTimeField(db_index=True)
     actor = models.CharField(max_length=160, help_text="Username, or device:<serial>, or 'system'.")
-    actor_user = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True,
+    # DO_NOTHING and no database constraint: removing a user or company never rewrites the log.
+    actor_user = models.ForeignKey("accounts.User", on_delete=models.DO_NOTHING, null=True, blank=True,
                                    related_name="+", db_constraint=False)
     action = models.CharField(max_length=64, db_index=True)
     target_type = models.CharField(max_length=64, blank=True)
@@ -35,15 +36,19 @@ class AuditEntry(models.Model):
     target_repr = models.CharField(max_length=200, blank=True, help_text="Masked description of the target.")
     reason = models.TextField(blank=True)
     request_id = models.CharField(max_length=64, blank=True)
-    organization = models.ForeignKey("organizations.Organization", on_delete=models.SET_NULL, null=True,
+    organization = models.ForeignKey("organizations.Organization", on_delete=models.DO_NOTHING, null=True,
                                      blank=True, related_name="+", db_constraint=False)
     province = models.CharField(max_length=6, blank=True)
     data = models.JSONField(default=dict, blank=True, help_text="Structured detail; never personal data.")
+    # The audit log is hash-chained like a parcel's trace: any edited or removed entry breaks the chain.
+    seq = models.BigIntegerField(unique=True, null=True, editable=False)
+    prev_hash = models.CharField(max_length=64, blank=True, editable=False)
+    hash = models.CharField(max_length=64, blank=True, editable=False)
 
     objects = AuditEntryQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-at"]
+        ordering = ["-seq"]
         indexes = [models.Index(fields=["target_type", "target_id"]), models.Index(fields=["actor", "at"])]
         verbose_name_plural = "audit entries"
 

@@ -1,5 +1,5 @@
-"""verify_chains: re-hash every parcel's trace chain; exit status 1 and the altered parcels listed if any stored
-link was changed or removed."""
+"""verify_chains: re-hash every parcel's trace chain and the audit log's chain; exit status 1 and what was
+altered listed if any stored link or audit entry was changed or removed."""
 from __future__ import annotations
 
 import sys
@@ -7,6 +7,8 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from apps.audit.models import AuditEntry
+from apps.audit.services import audit_chain_verify
 from apps.parcels.models import Parcel
 from apps.tracking.services import chains_verify_all
 
@@ -26,9 +28,20 @@ class Command(BaseCommand):
             if not verdict.valid:
                 broken.append((parcel.waybill_no, verdict))
         bar.close()
+        audit_bar = tqdm(total=AuditEntry.objects.count(), unit="entry", desc="Verifying audit log",
+                         disable=no_progress, file=sys.stderr)
+        audit = audit_chain_verify(progress=audit_bar.update)
+        audit_bar.close()
+        if not audit.valid:
+            self.stdout.write(self.style.ERROR(f"The audit log was altered: {audit.problem} (entry {audit.first_bad_seq})."))
+        else:
+            self.stdout.write(self.style.SUCCESS(f"The audit log verifies ({audit.length} entries)."))
         if broken:
             self.stdout.write(self.style.ERROR(f"{len(broken)} of {total} parcel chains were altered:"))
             for waybill_no, verdict in broken:
                 self.stdout.write(f"  {waybill_no}: {verdict.problem} (link {verdict.first_bad_seq})")
-            raise CommandError(f"{len(broken)} altered chain(s)", returncode=1)
-        self.stdout.write(self.style.SUCCESS(f"All {total} parcel chains verify."))
+        else:
+            self.stdout.write(self.style.SUCCESS(f"All {total} parcel chains verify."))
+        if broken or not audit.valid:
+            raise CommandError(f"{len(broken)} altered parcel chain(s); audit log "
+                               f"{'intact' if audit.valid else 'altered'}", returncode=1)
