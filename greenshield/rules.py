@@ -44,12 +44,12 @@ def alerts_for_flags(flags: list[str]) -> list[AlertKind]:
 
 def screening_outcome(*, result: str, current_status: str, current_screening: str) -> tuple[str, str, AlertKind | None]:
     """(new parcel status, new screening status, alert) after an X-ray result [R13]: SUSPECT and PROHIBITED stop
-    the parcel until a re-check; a CLEAR result never lifts a hold that is already in place."""
+    the parcel until a re-check; a CLEAR result never lifts a hold that is already in place, nor undoes a seizure."""
     if result == "PROHIBITED":
         return ParcelStatus.ON_HOLD, ScreeningStatus.SUSPECT, AlertKind.PROHIBITED_SCREENING
     if result == "SUSPECT":
         return ParcelStatus.ON_HOLD, ScreeningStatus.SUSPECT, AlertKind.SUSPECT_SCREENING
-    if current_screening == ScreeningStatus.SUSPECT:
+    if current_screening in (ScreeningStatus.SUSPECT, ScreeningStatus.SEIZED):
         return current_status, current_screening, None
     return current_status, (current_screening if current_screening == ScreeningStatus.CLEARED
                             else ScreeningStatus.CLEAR), None

@@ -5,6 +5,7 @@ import datetime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from apps.accounts.models import User
@@ -56,13 +57,11 @@ def alert_raise(*, kind: AlertKind, organization, summary: str, facility=None, p
 
 def alert_recipients(alert: Alert):
     """Active supervisors of the company; for serious alerts also the regulators of its province."""
-    supervisors = User.objects.filter(is_active=True, groups__name=Role.SUPERVISOR,
-                                      organization=alert.organization_id)
-    if alert.severity not in REGULATOR_SEVERITIES:
-        return supervisors
-    regulators = User.objects.filter(is_active=True, groups__name=Role.REGULATOR,
-                                     province=alert.organization.province)
-    return supervisors.union(regulators)
+    people = Q(groups__name=Role.SUPERVISOR, organization=alert.organization_id)
+    if alert.severity in REGULATOR_SEVERITIES:
+        people |= Q(groups__name=Role.REGULATOR, province=alert.organization.province)
+    # One query with OR rather than a UNION: SQLite refuses a UNION of querysets ordered by the model's Meta.
+    return User.objects.filter(people, is_active=True).distinct()
 
 
 @outbox_handler(NOTIFY_TOPIC)
@@ -111,10 +110,13 @@ def _resolve(alert: Alert, *, actor, note: str) -> None:
     alert.save(update_fields=["status", "acknowledged_at", "acknowledged_by", "resolved_at", "resolved_by", "note"])
 
 
-def alerts_resolve_for_parcel(*, parcel, kinds, actor, note: str) -> int:
-    """Resolve the parcel's open alerts of ``kinds`` (a re-check clears the suspect-screening alert)."""
+def alerts_resolve_for_parcel(*, parcel, kinds, actor, note: str, dedup_keys=None) -> int:
+    """Resolve the parcel's open alerts of ``kinds`` (a re-check clears the suspect-screening alert); with
+    ``dedup_keys``, only the alerts raised under those keys."""
     alerts = Alert.objects.select_for_update().filter(parcel=parcel, kind__in=list(kinds)).exclude(
         status=AlertStatus.RESOLVED)
+    if dedup_keys is not None:
+        alerts = alerts.filter(dedup_key__in=list(dedup_keys))
     count = 0
     for alert in alerts:
         _resolve(alert, actor=actor, note=note)

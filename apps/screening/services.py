@@ -101,6 +101,7 @@ def screening_resolve(*, user, screening: Screening, result: str, notes: str = "
     """The open-box re-check [R13]: CLEARED lifts the hold, SEIZED keeps the parcel and records the report to
     the authorities [R9]. Either way a chain link, an audit entry, and the hold's alert is resolved."""
     parcel = parcel_for_update(organization=screening.parcel.organization, waybill_no=screening.parcel.waybill_no)
+    screening.parcel = parcel
     if screening.result == "CLEAR":
         raise Conflict("A clear screening needs no re-check.", code="not_suspect")
     if Resolution.objects.filter(screening=screening).exists():
@@ -111,7 +112,7 @@ def screening_resolve(*, user, screening: Screening, result: str, notes: str = "
         resolution.authority_report_ref = f"RPT-{now:%Y%m%d}-{secrets.token_hex(4).upper()}"
         resolution.reported_at = now
         parcel.status, parcel.screening_status = ParcelStatus.SEIZED, ScreeningStatus.SEIZED
-    else:
+    elif parcel.status != ParcelStatus.SEIZED:  # a seizure is never lifted by re-checking another screening
         still_held = Screening.objects.filter(parcel=parcel, result__in=["SUSPECT", "PROHIBITED"],
                                               resolution__isnull=True).exclude(pk=screening.pk).exists()
         if not still_held:
@@ -125,8 +126,11 @@ def screening_resolve(*, user, screening: Screening, result: str, notes: str = "
         type="RECHECKED", occurred_at=now, facility=facility, courier=staff, actor=user.username,
         detail={"screening": str(screening.pk), "result": result,
                 "authority_report_ref": resolution.authority_report_ref})])
+    # A clearance ends this screening's alert only (another suspect screening may still hold the parcel);
+    # a seizure ends the hold altogether.
     alerts_resolve_for_parcel(parcel=parcel, kinds=[AlertKind.SUSPECT_SCREENING, AlertKind.PROHIBITED_SCREENING],
-                              actor=user, note=f"Re-check {result.lower()}")
+                              actor=user, note=f"Re-check {result.lower()}",
+                              dedup_keys=None if result == ResolutionResult.SEIZED else [f"screening:{screening.pk}"])
     if result == ResolutionResult.SEIZED:
         alert_raise(kind=AlertKind.SEIZURE_REPORTED, organization=parcel.organization, facility=facility,
                     parcel=parcel, summary=f"{parcel.waybill_no} seized at {facility.code}; reported "
