@@ -79,6 +79,19 @@ class CiphertextExact(Exact):
         super().__init__(lhs, rhs)
 
 
+class UnderKey(models.Lookup):
+    """``field__under_key="k1"``: rows whose stored ciphertext was made with that key (for rotation)."""
+
+    lookup_name = "under_key"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        return f"{lhs} LIKE %s", [*lhs_params, f"{crypto.CIPHERTEXT_PREFIX}${self.rhs}$%"]
+
+    def get_db_prep_lookup(self, value, connection):
+        return "%s", [value]
+
+
 class EncryptedTextField(models.TextField):
     description = "Text encrypted with AES-256-GCM, bound to model, field and row"
 
@@ -144,6 +157,8 @@ class EncryptedTextField(models.TextField):
             return IsNull
         if lookup_name == "exact":
             return CiphertextExact
+        if lookup_name == "under_key":
+            return UnderKey
         raise EncryptedLookupError(
             f"Encrypted field {self.name!r} cannot be filtered with {lookup_name!r}; use its blind index."
         )
