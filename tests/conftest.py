@@ -128,3 +128,12 @@ def celery_worker(redis_server, settings, transactional_db):
     worker.start()
     yield worker
     worker.stop()
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Throttle counters and login lockouts live in the cache: each test starts from none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

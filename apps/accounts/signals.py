@@ -14,5 +14,13 @@ def audit_login(sender, request, user, **kwargs):
 def audit_login_failed(sender, credentials, request=None, **kwargs):
     from apps.audit.services import audit_record
 
-    audit_record(actor=None, action="auth.login_failed", target_type="user",
-                 target_id=str(credentials.get("username", ""))[:150], request=request)
+    from .lockout import is_locked, record_failure
+
+    username = str(credentials.get("username", ""))[:150]
+    was_locked = is_locked(username)
+    count = record_failure(username)
+    audit_record(actor=None, action="auth.login_failed", target_type="user", target_id=username, request=request,
+                 data={"failures": count, "locked": was_locked})
+    if not was_locked and is_locked(username):
+        audit_record(actor=None, action="auth.locked", target_type="user", target_id=username, request=request,
+                     data={"failures": count})

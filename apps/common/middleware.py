@@ -21,3 +21,26 @@ class RequestIdMiddleware:
             reset_request_id(token)
         response["X-Request-ID"] = request.request_id
         return response
+
+
+class BodySizeLimitMiddleware:
+    """Refuses request bodies over GREENSHIELD_MAX_BODY_BYTES before anything reads them (413)."""
+
+    def __init__(self, get_response):
+        from django.conf import settings
+
+        self.limit = settings.GREENSHIELD_MAX_BODY_BYTES
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > self.limit:
+            from django.http import JsonResponse
+
+            return JsonResponse({"type": "client_error", "errors": [{
+                "code": "request_too_large", "attr": None,
+                "detail": f"Request bodies are limited to {self.limit} bytes."}]}, status=413)
+        return self.get_response(request)

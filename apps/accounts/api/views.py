@@ -6,9 +6,13 @@ from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from apps.audit.services import audit_record
+from greenshield.errors import ApplicationError
+
+from .. import lockout
 
 
 class TokenView(APIView):
@@ -16,6 +20,8 @@ class TokenView(APIView):
 
     authentication_classes = []
     permission_classes = [AllowAny]
+    throttle_scope = "login"
+    throttle_classes = [ScopedRateThrottle]
 
     @extend_schema(
         request=AuthTokenSerializer,
@@ -24,6 +30,10 @@ class TokenView(APIView):
         summary="Obtain an API token",
     )
     def post(self, request):
+        username = request.data.get("username") if isinstance(request.data, dict) else None
+        if isinstance(username, str) and lockout.is_locked(username):
+            raise ApplicationError("Too many failed logins: this account is locked for a while.",
+                                   code="account_locked", status_code=429)
         serializer = AuthTokenSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         user = serializer.validated_data["user"]
