@@ -144,9 +144,16 @@ GREENSHIELD_SWEEP_SECONDS = float(os.environ.get("GREENSHIELD_SWEEP_SECONDS", "9
 GREENSHIELD_EVENT_MAX_FUTURE_SKEW_SECONDS = int(os.environ.get("GREENSHIELD_EVENT_MAX_FUTURE_SKEW_SECONDS", "300"))
 # "What was aboard at T" looks back at most this far for the loading scan.
 GREENSHIELD_MAX_LEG_HOURS = float(os.environ.get("GREENSHIELD_MAX_LEG_HOURS", "72"))
+# Retention per data class [R19], in days (the nearest published figure for express data is 3 years).
+GREENSHIELD_RETENTION_DAYS = {
+    "recipient": int(os.environ.get("GREENSHIELD_RETENTION_RECIPIENT_DAYS", str(3 * 365))),
+    "sender": int(os.environ.get("GREENSHIELD_RETENTION_SENDER_DAYS", str(3 * 365))),
+    "blacklist": int(os.environ.get("GREENSHIELD_RETENTION_BLACKLIST_DAYS", "365")),
+}
 CELERY_BEAT_SCHEDULE = {
     "outbox-relay": {"task": "greenshield.outbox_relay", "schedule": GREENSHIELD_OUTBOX_RELAY_SECONDS},
     "unscreened-sweep": {"task": "greenshield.unscreened_sweep", "schedule": GREENSHIELD_SWEEP_SECONDS},
+    "retention-sweep": {"task": "greenshield.retention_sweep", "schedule": 24 * 3600.0},
 }
 
 REST_FRAMEWORK = {

@@ -63,3 +63,21 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("Audit entries cannot be deleted.")
+
+
+class DestructionRecord(models.Model):
+    """Proof that expired personal data was anonymised [R19]: which class, how many records, older than what."""
+
+    id = models.BigAutoField(primary_key=True)
+    at = models.DateTimeField(db_index=True)
+    data_class = models.CharField(max_length=40)
+    records = models.PositiveIntegerField()
+    older_than = models.DateTimeField(help_text="Records last relevant before this time were anonymised.")
+    retention_days = models.PositiveIntegerField()
+    method = models.CharField(max_length=40, default="ciphertext and blind indexes cleared")
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d} {self.data_class}: {self.records} anonymised"

@@ -1,0 +1,72 @@
+"""Retention of personal data [R19]: each data class is kept for its configured number of days, then
+anonymised — ciphertext and blind indexes cleared — with a destruction record and an audit entry. Trace chains
+hold no personal data, so they still verify afterwards."""
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from apps.audit.models import DestructionRecord
+from apps.audit.services import audit_record
+from apps.parcels.models import AcceptanceRecord
+from apps.senders.models import BlacklistEntry, Sender
+
+
+@dataclass(frozen=True)
+class DataClass:
+    name: str
+    model: type
+    age_field: str
+    cleared: dict
+    setting: str
+
+
+DATA_CLASSES = [
+    DataClass("recipient", AcceptanceRecord, "recorded_at",
+              {"recipient_name": None, "recipient_phone": None, "recipient_address": None},
+              "recipient"),
+    DataClass("sender", Sender, "last_seen_at",
+              {"name": None, "id_number": None, "id_number_index": None, "phone": None, "phone_index": None,
+               "address": None}, "sender"),
+    DataClass("blacklist", BlacklistEntry, "valid_until", {"id_number": None, "id_number_index": None}, "blacklist"),
+]
+
+
+def _pending(data_class: DataClass, cutoff: datetime.datetime):
+    still_identifying = Q()
+    for name in data_class.cleared:
+        if not name.endswith("_index"):
+            still_identifying |= Q(**{f"{name}__isnull": False})
+    return data_class.model.objects.filter(still_identifying, **{f"{data_class.age_field}__lt": cutoff})
+
+
+def retention_sweep(*, now: datetime.datetime | None = None, batch_size: int = 1000) -> dict[str, int]:
+    """Anonymise every record past its class's retention; returns counts per class."""
+    now = now or timezone.now()
+    done = {}
+    for data_class in DATA_CLASSES:
+        days = settings.GREENSHIELD_RETENTION_DAYS[data_class.setting]
+        cutoff = now - datetime.timedelta(days=days)
+        total = 0
+        while True:
+            with transaction.atomic():
+                ids = list(_pending(data_class, cutoff).order_by("pk").values_list("pk", flat=True)[:batch_size])
+                if not ids:
+                    break
+                data_class.model.objects.filter(pk__in=ids).update(**data_class.cleared)
+                total += len(ids)
+        if total:
+            with transaction.atomic():
+                DestructionRecord.objects.create(at=now, data_class=data_class.name, records=total, older_than=cutoff,
+                                                 retention_days=days)
+                audit_record(actor=None, action="retention.anonymise", target_type=data_class.model._meta.label_lower,
+                             target_repr=f"{total} record(s)",
+                             data={"class": data_class.name, "records": total, "older_than": cutoff.isoformat(),
+                                   "retention_days": days})
+        done[data_class.name] = total
+    return done
