@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from django.core.exceptions import FieldError
+from django.db.models import ProtectedError, RestrictedError
 from drf_standardized_errors.handler import ExceptionHandler as BaseExceptionHandler
 from rest_framework import exceptions
 from rest_framework.exceptions import ErrorDetail
 
 from greenshield.crypto import CryptoError
-from greenshield.errors import ApplicationError
+from greenshield.errors import ApplicationError, Conflict
 
 
 class ApplicationAPIException(exceptions.APIException):
@@ -32,4 +33,8 @@ class ExceptionHandler(BaseExceptionHandler):
         if isinstance(exc, (CryptoError, FieldError)):
             # Never leak details of personal-data failures to the client; they are logged as server errors.
             return exc
+        if isinstance(exc, (ProtectedError, RestrictedError)):
+            # Deleting something other records still point to; the message lists those records, so it stays here.
+            return ApplicationAPIException(
+                Conflict("Other records still refer to this object, so it cannot be deleted.", code="protected"))
         return super().convert_known_exceptions(exc)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -86,6 +88,9 @@ class VehicleSerializer(serializers.ModelSerializer):
         return value
 
 
+DEVICE_SERIAL_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
+
+
 class DeviceSerializer(serializers.ModelSerializer):
     organization = serializers.SlugRelatedField(slug_field="code", queryset=Organization.objects.all())
     facility = serializers.SlugRelatedField(slug_field="code", queryset=Facility.objects.all(), required=False,
@@ -99,6 +104,12 @@ class DeviceSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_api_key(self, obj):
         return getattr(obj, "_plain_api_key", None)
+
+    def validate_serial(self, value):
+        # The serial is the device's address in URLs (/devices/{serial}/rotate-key/).
+        if not DEVICE_SERIAL_RE.fullmatch(value):
+            raise serializers.ValidationError("A serial is letters, digits, '.', '_', ':' or '-'.", code="invalid")
+        return value
 
     def validate(self, attrs):
         organization = attrs.get("organization") or getattr(self.instance, "organization", None)

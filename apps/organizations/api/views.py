@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.db import transaction
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -31,6 +32,11 @@ class OrganizationViewSet(ReferenceViewSet):
     lookup_field = "code"
     audit_name = "organization"
     filterset_fields = ["province"]
+
+    def _audit(self, action: str, instance):
+        # The company is its own scope: its supervisors and regulators see changes to its record.
+        audit_record(actor=self.request.user, action=f"{self.audit_name}.{action}", target=instance,
+                     request=self.request, organization=instance)
 
 
 @extend_schema_view(list=extend_schema(summary="Outlets, hubs and stations in your scope"))
@@ -68,6 +74,7 @@ class DeviceViewSet(ReferenceViewSet):
     serializer_class = DeviceSerializer
     selector = staticmethod(selectors.device_list)
     lookup_field = "serial"
+    lookup_value_regex = r"[^/]+"  # serials may contain dots
     audit_name = "device"
     filterset_class = DeviceFilter
 
@@ -75,7 +82,8 @@ class DeviceViewSet(ReferenceViewSet):
     @action(detail=True, methods=["post"], url_path="rotate-key")
     def rotate_key(self, request, serial=None):
         device = self.get_object()
-        device._plain_api_key = device_key_rotate(device=device)
-        audit_record(actor=request.user, action="device.key_rotate", target=device, request=request,
-                     organization=device.organization)
+        with transaction.atomic():
+            device._plain_api_key = device_key_rotate(device=device)
+            audit_record(actor=request.user, action="device.key_rotate", target=device, request=request,
+                         organization=device.organization)
         return Response(self.get_serializer(device).data)

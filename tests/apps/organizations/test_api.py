@@ -69,7 +69,7 @@ ENDPOINTS = {
     "vehicles": Endpoint(
         "vehicles", "plate", Vehicle, "vehicle",
         create={"plate": "沪A54321", "organization": "ZTO", "kind": "VAN"},
-        update={"kind": "TRUCK"},
+        update={"kind": "TRICYCLE"},
     ),
     "devices": Endpoint(
         "devices", "serial", Device, "device",
@@ -334,6 +334,22 @@ def test_superuser_replaces_with_put(reference, client_for, endpoint):
     assert audit_actions(ep.audit) == [f"{ep.audit}.create", f"{ep.audit}.update"]
 
 
+@pytest.mark.parametrize(("url", "organization"), [
+    ("/api/v1/organizations/ZTO/", "ZTO"),
+    ("/api/v1/facilities/NJ-HUB-01/", "YTO"),
+    ("/api/v1/staff/E1002/", "ZTO"),
+    ("/api/v1/vehicles/苏A12345/", "YTO"),
+    ("/api/v1/devices/SCN-ZTO-2/", "ZTO"),
+])
+def test_audit_entries_belong_to_the_company_changed(reference, client_for, url, organization):
+    """So the company's supervisor and its province's regulator can read them."""
+    endpoint = ENDPOINTS[url.split("/")[3]]
+    response = client_for("superuser").patch(quote(url), endpoint.update, format="json")
+    assert response.status_code == 200, response.content
+    entry = AuditEntry.objects.get(action=f"{endpoint.audit}.update")
+    assert entry.organization.code == organization
+
+
 def test_created_objects_appear_in_the_creators_scope_only(reference, client_for):
     client_for("superuser").post("/api/v1/vehicles/", ENDPOINTS["vehicles"].create, format="json")
     assert "沪A54321" in {row["plate"] for row in rows(client_for("supervisor").get("/api/v1/vehicles/"))}
@@ -350,6 +366,28 @@ def test_deleting_something_still_referenced_is_a_conflict(reference, client_for
     assert_error(response, 409, "protected")
     assert model.objects.filter(**lookup).exists()
     assert not AuditEntry.objects.filter(action__endswith=".delete").exists()
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINT_NAMES)
+def test_no_audit_entry_no_write(reference, client_for, monkeypatch, endpoint):
+    """A write whose audit entry cannot be stored is not kept either."""
+    ep = ENDPOINTS[endpoint]
+
+    def broken_audit(**kwargs):
+        raise RuntimeError("audit log unavailable")
+
+    monkeypatch.setattr("apps.common.views.audit_record", broken_audit)
+    monkeypatch.setattr("apps.organizations.api.views.audit_record", broken_audit)
+    client = client_for("superuser")
+    with pytest.raises(RuntimeError):
+        client.post(ep.list_url(), ep.create, format="json")
+    assert not ep.model.objects.filter(**{ep.key: ep.create[ep.key]}).exists()
+
+    key = some_visible_key("supervisor", endpoint)
+    with pytest.raises(RuntimeError):
+        client.patch(ep.detail_url(key), ep.update, format="json")
+    obj = ep.model.objects.get(**{ep.key: key})
+    assert all(getattr(obj, field) != value for field, value in ep.update.items())
 
 
 # --- bad input ---------------------------------------------------------------------------------------------------
@@ -389,6 +427,7 @@ BAD_RESIDENT_ID = NEW_STAFF_ID[:17] + ("0" if NEW_STAFF_ID[17] != "0" else "1") 
     ("devices", {"serial": "SCN-ZTO-1"}, "unique", "serial"),
     ("devices", {"facility": "NJ-HUB-01"}, "facility_mismatch", "facility"),
     ("devices", {"organization": "NOPE"}, "does_not_exist", "organization"),
+    ("devices", {"serial": "SCN/ZTO 9"}, "invalid", "serial"),  # could never be addressed in a URL
 ])
 def test_bad_input_is_rejected_with_its_code(reference, client_for, endpoint, change, code, attr):
     ep = ENDPOINTS[endpoint]
@@ -412,6 +451,16 @@ def test_bad_staff_update_is_rejected_and_changes_nothing(reference, client_for,
     before = client.get("/api/v1/staff/E1001/").json()
     assert_error(client.patch("/api/v1/staff/E1001/", change, format="json"), 400, code, attr)
     assert client.get("/api/v1/staff/E1001/").json() == before
+
+
+def test_moving_a_device_to_another_company_needs_its_facility_too(reference, client_for):
+    client = client_for("superuser")
+    assert_error(client.patch("/api/v1/devices/SCN-ZTO-1/", {"organization": "YTO"}, format="json"),
+                 400, "facility_mismatch", "facility")
+    moved = client.patch("/api/v1/devices/SCN-ZTO-1/", {"organization": "YTO", "facility": "NJ-HUB-01"},
+                         format="json")
+    assert moved.status_code == 200, moved.content
+    assert "SCN-ZTO-1" in {row["serial"] for row in rows(client_for("other_supervisor").get("/api/v1/devices/"))}
 
 
 def test_bad_vehicle_plate_on_update(reference, client_for):
