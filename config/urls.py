@@ -24,6 +24,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler404 = "apps.common.health.not_found"
+
 admin.site.site_header = "greenshield 绿盾 — parcel safety records"
 admin.site.site_title = "greenshield"
 admin.site.index_title = "Records you can see"

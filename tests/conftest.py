@@ -8,6 +8,7 @@ from django.db import connection
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from apps.parcels.services import prohibited_categories_load
 from greenshield.enums import FacilityKind, Province, Role
 from tests.factories import DeviceFactory, FacilityFactory, OrganizationFactory, StaffFactory, UserFactory
 
@@ -29,6 +30,8 @@ class World:
     """Two companies: ZTO in Shanghai, YTO in Jiangsu; each with an outlet and a hub."""
 
     def __init__(self):
+        # The catalogue comes from a data migration; a transactional test's flush empties it, so restore it.
+        prohibited_categories_load()
         self.zto = OrganizationFactory(code="ZTO", name="中通快递", province=Province.SHANGHAI)
         self.yto = OrganizationFactory(code="YTO", name="圆通速递", province=Province.JIANGSU)
         self.zto_outlet = FacilityFactory(code="SH-PD-01", organization=self.zto, kind=FacilityKind.OUTLET,

@@ -2,6 +2,8 @@
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.dispatch import receiver
 
+from .models import User
+
 
 @receiver(user_logged_in)
 def audit_login(sender, request, user, **kwargs):
@@ -19,8 +21,10 @@ def audit_login_failed(sender, credentials, request=None, **kwargs):
     username = str(credentials.get("username", ""))[:150]
     was_locked = is_locked(username)
     count = record_failure(username)
-    audit_record(actor=None, action="auth.login_failed", target_type="user", target_id=username, request=request,
+    # A mistyped username may be a password typed into the wrong box: name only accounts that exist.
+    target = username if User.objects.filter(username=username).exists() else "(unknown account)"
+    audit_record(actor=None, action="auth.login_failed", target_type="user", target_id=target, request=request,
                  data={"failures": count, "locked": was_locked})
     if not was_locked and is_locked(username):
-        audit_record(actor=None, action="auth.locked", target_type="user", target_id=username, request=request,
+        audit_record(actor=None, action="auth.locked", target_type="user", target_id=target, request=request,
                      data={"failures": count})

@@ -30,3 +30,13 @@ def readyz(request):
         checks["broker"] = "eager (no broker configured)"
     ready = all(not value.startswith("error") for value in checks.values())
     return JsonResponse({"status": "ok" if ready else "unavailable", "checks": checks}, status=200 if ready else 503)
+
+
+def not_found(request, exception=None):
+    """404 in the API's error shape under /api/, Django's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"type": "client_error", "errors": [{"code": "not_found", "detail": "Not found.",
+                                                                  "attr": None}]}, status=404)
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception)

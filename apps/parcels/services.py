@@ -4,7 +4,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from apps.audit.services import audit_record
@@ -36,6 +36,21 @@ class Decision:
     outcome: Outcome
     refusal_reason: RefusalReason | None
     alerts: tuple[AlertKind, ...]
+
+
+def prohibited_categories_load(path=None) -> int:
+    """(Re)load the prohibited-item catalogue [R10] from fixtures/prohibited_items.json; returns the count."""
+    import json
+    from pathlib import Path
+
+    from django.conf import settings
+
+    path = path or Path(settings.BASE_DIR) / "fixtures" / "prohibited_items.json"
+    categories = json.loads(Path(path).read_text(encoding="utf-8"))["categories"]
+    for category in categories:
+        ProhibitedCategory.objects.update_or_create(
+            code=category["code"], defaults={"name": category["name"], "examples": category.get("examples", "")})
+    return len(categories)
 
 
 def acceptance_decide(*, inspection_result: str, safety_certificate_ref: str, declared_prohibited: bool,
@@ -167,9 +182,15 @@ def acceptance_record(*, account, sender: dict, recipient: dict, items: list[dic
                                 verified_at=now, contract_customer=contract_customer)
     parcel = None
     if accepted:
-        parcel = Parcel.objects.create(waybill_no=waybill_no, organization=organization, outlet=outlet,
-                                       acceptance=record, sender=sender_obj, accepted_at=now,
-                                       contract_customer=contract_customer)
+        try:
+            with transaction.atomic():
+                parcel = Parcel.objects.create(waybill_no=waybill_no, organization=organization, outlet=outlet,
+                                               acceptance=record, sender=sender_obj, accepted_at=now,
+                                               contract_customer=contract_customer)
+        except IntegrityError:
+            # A simultaneous attempt took this waybill after the check above: the same 400, nothing stored.
+            raise ValidationFailed("This waybill number is already in use.", code="waybill_exists",
+                                   attr="waybill_no") from None
         chain_append(parcel=parcel, recorded_at=now, links=[
             LinkSpec(type="ACCEPTED", occurred_at=now, facility=outlet, courier=staff, actor=account.username,
                      detail={"acceptance": str(record.pk), "real_name": {

@@ -74,6 +74,9 @@ class Verification(models.Model):
     class Meta:
         ordering = ["-verified_at"]
 
+    def __str__(self):
+        return f"{self.method} matched={self.identity_matched}"
+
 
 class BlacklistEntryQuerySet(models.QuerySet):
     def in_force(self, at=None):

@@ -10,7 +10,7 @@ from apps.common.fields import blind_index_filter
 from apps.common.locks import xact_lock
 from greenshield import crypto, masking
 from greenshield.enums import BlacklistSubject, Role, SenderKind
-from greenshield.errors import PermissionDenied, ValidationFailed
+from greenshield.errors import Conflict, PermissionDenied, ValidationFailed
 from greenshield.identity import identity_index_value
 
 from .models import BlacklistEntry, Sender
@@ -103,6 +103,9 @@ def blacklist_create(*, actor, subject: str, reason: str, id_type: str = "", id_
 
 @transaction.atomic
 def blacklist_revoke(*, actor, entry: BlacklistEntry, reason: str) -> BlacklistEntry:
+    entry = BlacklistEntry.objects.select_for_update().get(pk=entry.pk)
+    if entry.revoked_at is not None:
+        raise Conflict("This entry is already revoked.", code="already_revoked")
     entry.revoked_at = timezone.now()
     entry.save(update_fields=["revoked_at"])
     audit_record(actor=actor, action="blacklist.revoke", target=entry, target_repr=str(entry), reason=reason,

@@ -15,6 +15,7 @@ from apps.parcels.selectors import parcel_list
 from apps.screening.models import Screening
 from greenshield import chain, trace
 from greenshield.errors import NotFound
+from greenshield.plates import InvalidPlate, normalize_plate
 
 from .models import CheckpointEvent
 from .services import event_content
@@ -80,12 +81,21 @@ def courier_activity(*, user, employee_no: str, since=None, until=None):
     return staff, _window(events, since, until)
 
 
-def vehicle_loadings(*, user, plate: str, since=None, until=None):
-    """LOADED scans onto the vehicle in the window (index: vehicle, occurred_at), newest first; the matching
-    unloading of each is attached by ``vehicle_unloadings``."""
+def _vehicle(user, plate: str) -> Vehicle:
+    try:
+        plate = normalize_plate(plate)
+    except InvalidPlate:
+        raise NotFound() from None
     vehicle = vehicle_list(user=user).filter(plate=plate).first()
     if vehicle is None:
         raise NotFound()
+    return vehicle
+
+
+def vehicle_loadings(*, user, plate: str, since=None, until=None):
+    """LOADED scans onto the vehicle in the window (index: vehicle, occurred_at), newest first; the matching
+    unloading of each is attached by ``vehicle_unloadings``."""
+    vehicle = _vehicle(user, plate)
     loaded = (CheckpointEvent.objects.filter(vehicle=vehicle, type="LOADED", parcel__in=_parcel_scope(user))
               .select_related("parcel", "facility").order_by("-occurred_at", "-id"))
     return vehicle, _window(loaded, since, until)
@@ -112,9 +122,7 @@ def vehicle_unloadings(*, vehicle: Vehicle, loadings: list) -> dict[int, Checkpo
 def vehicle_aboard(*, user, plate: str, at: datetime.datetime):
     """Parcels aboard at instant ``at``: loaded onto the vehicle before ``at`` (within the longest plausible
     leg) and not unloaded from it between the loading and ``at``."""
-    vehicle = vehicle_list(user=user).filter(plate=plate).first()
-    if vehicle is None:
-        raise NotFound()
+    vehicle = _vehicle(user, plate)
     horizon = at - datetime.timedelta(hours=settings.GREENSHIELD_MAX_LEG_HOURS)
     unloaded_since = CheckpointEvent.objects.filter(
         parcel=OuterRef("parcel"), vehicle=vehicle, type="UNLOADED",

@@ -9,6 +9,7 @@ from apps.accounts.services import device_key_rotate
 from apps.audit.services import audit_record
 from apps.common.permissions import ReadForRolesWriteForSuperuser
 from apps.common.views import ScopedModelViewSet
+from greenshield.plates import InvalidPlate, normalize_plate
 
 from .. import selectors
 from .filters import DeviceFilter, FacilityFilter, StaffFilter, VehicleFilter
@@ -63,6 +64,14 @@ class VehicleViewSet(ReferenceViewSet):
     selector = staticmethod(selectors.vehicle_list)
     lookup_field = "plate"
     audit_name = "vehicle"
+
+    def get_object(self):
+        """Plates are stored normalised (沪A12345); accept any spelling a client may send (沪a 12345)."""
+        try:
+            self.kwargs["plate"] = normalize_plate(self.kwargs["plate"])
+        except InvalidPlate:
+            pass
+        return super().get_object()
     filterset_class = VehicleFilter
 
 

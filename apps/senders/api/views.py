@@ -79,7 +79,7 @@ class BlacklistRevokeView(APIView):
         entry = selectors.blacklist_list(user=request.user).filter(pk=pk).first()
         if entry is None:
             raise NotFound()
-        own = (entry.province and request.user.role == Role.REGULATOR) or (
+        own = (entry.province and request.user.role == Role.REGULATOR and entry.province == request.user.province) or (
             entry.organization_id and entry.organization_id == request.user.organization_id)
         if not (own or request.user.is_superuser):
             raise NotFound()
