@@ -38,6 +38,8 @@ bench: install
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/bandit -q -r apps greenshield config -lll
+	$(BIN)/python scripts/audit_dependencies.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache
