@@ -1,6 +1,8 @@
 """The trace and reverse-trace endpoints (supervisors, regulators; outlet staff for their outlet's parcels)."""
 from __future__ import annotations
 
+import datetime
+
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -105,7 +107,14 @@ def _parse_time(request, name):
     raw = request.query_params.get(name)
     if not raw:
         return None
-    value = parse_datetime(raw)
+    try:
+        value = parse_datetime(raw)
+        # Well-formed but impossible (month 13) or at the edge of what datetime holds (year 1 at +14:00): a
+        # client error, not an overflow in the query.
+        if value is not None and value.tzinfo is not None and not 1 < value.astimezone(datetime.UTC).year < 9999:
+            value = None
+    except (ValueError, OverflowError):
+        value = None
     if value is None or value.tzinfo is None:
         raise ValidationFailed(f"{name} must be an ISO 8601 time with its UTC offset.", code="invalid", attr=name)
     return value

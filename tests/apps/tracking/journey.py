@@ -1,0 +1,111 @@
+"""A parcel's whole journey through the real API, for the trace and reverse-trace tests: accepted at the ZTO outlet,
+screened at the hub (CLEAR, or SUSPECT then re-checked), scanned by the hub's device from arrival to delivery, with
+explicit, increasing ``occurred_at`` times — and one scan that reaches the server late, after the delivery,
+though it happened before the loading."""
+from __future__ import annotations
+
+import datetime
+import uuid
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+
+from apps.organizations.models import Vehicle
+from greenshield.enums import FacilityKind
+from tests.factories import FacilityFactory
+from tests.helpers import accept, screening_body
+
+PLATE = "沪A12345"
+STATION = "SH-ST-01"
+STEP = datetime.timedelta(seconds=10)
+
+# The scans in the order they happen; the n-th happens at base + n × STEP.
+SCANS = ("ARRIVED", "SORTED", "LOADED", "DEPARTED", "UNLOADED", "HANDOVER", "OUT_FOR_DELIVERY", "DELIVERED")
+
+
+@dataclass
+class Journey:
+    waybill_no: str
+    accepted_at: datetime.datetime
+    times: dict[str, datetime.datetime] = field(default_factory=dict)  # scan type → occurred_at
+    event_ids: dict[str, str] = field(default_factory=dict)  # scan type → event_id
+    chain_hashes: dict[str, str] = field(default_factory=dict)  # scan type → chain_hash the device was given
+    screening_ids: list[str] = field(default_factory=list)
+    posted: list[str] = field(default_factory=list)  # scan types in the order they were posted
+    plate: str = PLATE
+    station: str = STATION
+    courier: str = "E1001"
+    late: str | None = None
+
+
+def iso(value: datetime.datetime) -> str:
+    return value.isoformat()
+
+
+def zto_station(world):
+    return FacilityFactory(code=STATION, organization=world.zto, kind=FacilityKind.STATION, region_code="310115")
+
+
+def zto_vehicle(world, plate: str = PLATE) -> Vehicle:
+    vehicle, _ = Vehicle.objects.get_or_create(plate=plate, defaults={"organization": world.zto})
+    return vehicle
+
+
+def post_events(client, events: list[dict]) -> list[dict]:
+    response = client.post("/api/v1/events/", {"events": events}, format="json")
+    assert response.status_code == 200, response.content
+    results = response.json()["results"]
+    assert [r["status"] for r in results] == ["ACCEPTED"] * len(events), results
+    return results
+
+
+def run_journey(world, client_for, *, screening: str = "CLEAR", resolution: str = "CLEARED",
+                plate: str = PLATE, courier: str = "E1001", late: str | None = "SORTED",
+                base: datetime.datetime | None = None, **acceptance) -> Journey:
+    """Accept, screen (a SUSPECT result is re-checked with ``resolution`` by the supervisor), then post the eight
+    scans in three batches: up to the unloading at the station, the last mile, and finally the ``late`` scan."""
+    zto_vehicle(world, plate)
+    accepted = accept(client_for("outlet_staff"), **acceptance)
+    journey = Journey(waybill_no=accepted["waybill_no"],
+                      accepted_at=datetime.datetime.fromisoformat(accepted["accepted_at"]),
+                      plate=plate, courier=courier, late=late)
+
+    screener = client_for("screener")
+    response = screener.post("/api/v1/screenings/", screening_body(journey.waybill_no, screening), format="json")
+    assert response.status_code == 201, response.content
+    journey.screening_ids.append(response.json()["id"])
+    if screening != "CLEAR":
+        response = client_for("supervisor").post(f"/api/v1/screenings/{journey.screening_ids[-1]}/resolution/",
+                                                 {"result": resolution, "notes": "开箱复检：书籍，无异常"}, format="json")
+        assert response.status_code == 201, response.content
+
+    # Scans start after every system link (the re-check is stamped with the server's clock), a few seconds apart,
+    # well inside the allowed clock skew.
+    base = base or timezone.now()
+    station = zto_station(world).code
+    extra = {
+        "ARRIVED": {"facility": "SH-HUB-01"},
+        "SORTED": {"facility": "SH-HUB-01"},
+        "LOADED": {"facility": "SH-HUB-01", "vehicle": plate},
+        "DEPARTED": {"facility": "SH-HUB-01", "vehicle": plate},
+        "UNLOADED": {"facility": station, "vehicle": plate},
+        "HANDOVER": {"facility": station, "courier": courier},
+        "OUT_FOR_DELIVERY": {"facility": station, "courier": courier},
+        "DELIVERED": {"courier": courier, "facility": station, "location": {"lat": 32.05, "lon": 118.78}},
+    }
+    events = {}
+    for position, kind in enumerate(SCANS, start=1):
+        journey.times[kind] = base + STEP * position
+        journey.event_ids[kind] = str(uuid.uuid4())
+        events[kind] = {"event_id": journey.event_ids[kind], "waybill_no": journey.waybill_no, "type": kind,
+                        "occurred_at": iso(journey.times[kind]), **extra[kind]}
+    on_time = [k for k in SCANS if k != late]
+    device = client_for("device")
+    for batch in (on_time[:on_time.index("UNLOADED") + 1], on_time[on_time.index("UNLOADED") + 1:], [late]):
+        batch = [k for k in batch if k]
+        if not batch:
+            continue
+        for kind, result in zip(batch, post_events(device, [events[k] for k in batch]), strict=True):
+            journey.chain_hashes[kind] = result["chain_hash"]
+            journey.posted.append(kind)
+    return journey
