@@ -83,10 +83,29 @@ def _optional_str(raw: dict, key: str, item: Item, max_length: int = 32) -> str 
     value = raw.get(key)
     if value is None or value == "":
         return None
-    if not isinstance(value, str) or len(value) > max_length:
+    if not isinstance(value, str) or len(value) > max_length or "\x00" in value:
         item.reject("invalid", f"{key} must be a string of at most {max_length} characters.", key)
         return None
     return value.strip()
+
+
+def _storable_json(value):
+    """``value`` as PostgreSQL's jsonb will give it back, so the hash computed now still verifies later: -0.0
+    becomes 0.0. ``ValueError`` for what jsonb cannot keep as sent: NUL characters, and floats of 1e16 or more
+    (orjson writes them in exponent form, jsonb returns them as integers)."""
+    if isinstance(value, dict):
+        return {_storable_json(k): _storable_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_storable_json(v) for v in value]
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError("NUL character")
+        return value
+    if isinstance(value, float):
+        if abs(value) >= 1e16:
+            raise ValueError("float too large")
+        return 0.0 if value == 0 else value
+    return value
 
 
 def _parse(item: Item, now: datetime.datetime, max_skew: datetime.timedelta) -> None:
@@ -103,6 +122,8 @@ def _parse(item: Item, now: datetime.datetime, max_skew: datetime.timedelta) -> 
     waybill = raw.get("waybill_no")
     if not isinstance(waybill, str) or not waybill.strip():
         item.reject("required", "waybill_no is required.", "waybill_no")
+    elif "\x00" in waybill:
+        item.reject("invalid", "waybill_no must not contain NUL characters.", "waybill_no")
     else:
         item.waybill_no = waybill.strip().upper()[:32]
     event_type = raw.get("type")
@@ -113,7 +134,9 @@ def _parse(item: Item, now: datetime.datetime, max_skew: datetime.timedelta) -> 
     occurred = raw.get("occurred_at")
     try:
         item.occurred_at = datetime.datetime.fromisoformat(occurred) if isinstance(occurred, str) else None
-    except ValueError:
+        if item.occurred_at is not None and item.occurred_at.tzinfo is not None:
+            item.occurred_at.astimezone(datetime.UTC)  # year 1 at a positive offset has no UTC form
+    except (ValueError, OverflowError):
         item.occurred_at = None
     if item.occurred_at is None or item.occurred_at.tzinfo is None:
         item.reject("invalid", "occurred_at must be an ISO 8601 time with its UTC offset.", "occurred_at")
@@ -135,14 +158,16 @@ def _parse(item: Item, now: datetime.datetime, max_skew: datetime.timedelta) -> 
                 and -180 <= lon <= 180) or isinstance(lat, bool) or isinstance(lon, bool):
             item.reject("invalid", "location must be {\"lat\": -90..90, \"lon\": -180..180}.", "location")
         else:
-            item.location = {"lat": lat, "lon": lon}
+            item.location = _storable_json({"lat": lat, "lon": lon})
     detail = raw.get("detail") if raw.get("detail") is not None else {}
     try:
         size = len(orjson.dumps(detail)) if detail else 2
-    except orjson.JSONEncodeError:
+        detail = _storable_json(detail)
+    except (orjson.JSONEncodeError, ValueError):
         size = MAX_DETAIL_BYTES + 1
     if not isinstance(detail, dict) or size > MAX_DETAIL_BYTES:
-        item.reject("invalid", f"detail must be an object of at most {MAX_DETAIL_BYTES} bytes.", "detail")
+        item.reject("invalid", f"detail must be an object of at most {MAX_DETAIL_BYTES} bytes, without NUL "
+                               "characters or numbers of 1e16 or more.", "detail")
     else:
         item.detail = detail
     if item.type == "EXCEPTION" and not isinstance(item.detail.get("reason"), str):
