@@ -55,18 +55,31 @@ def screening_outcome(*, result: str, current_status: str, current_screening: st
                             else ScreeningStatus.CLEAR), None
 
 
-def status_after_event(*, event_type: str, current_status: str) -> str:
-    """A parcel's status follows its scans, except that a hold, a seizure or a delivery is only ever lifted by
-    the process that owns it."""
-    if current_status in (ParcelStatus.ON_HOLD, ParcelStatus.SEIZED):
-        return current_status
-    return {
-        "ARRIVED": ParcelStatus.IN_TRANSIT, "SORTED": ParcelStatus.IN_TRANSIT, "LOADED": ParcelStatus.IN_TRANSIT,
-        "DEPARTED": ParcelStatus.IN_TRANSIT, "UNLOADED": ParcelStatus.IN_TRANSIT,
-        "HANDOVER": ParcelStatus.IN_TRANSIT, "OUT_FOR_DELIVERY": ParcelStatus.OUT_FOR_DELIVERY,
-        "DELIVERED": ParcelStatus.DELIVERED, "DELIVERY_FAILED": ParcelStatus.IN_TRANSIT,
-        "EXCEPTION": ParcelStatus.EXCEPTION, "RETURNED": ParcelStatus.RETURNED,
-    }.get(event_type, current_status)
+def status_transition(*, event_type: str, current_status: str, occurred_at: datetime.datetime | None = None,
+                      status_since: datetime.datetime | None = None) -> tuple[str, datetime.datetime | None]:
+    """(status, since) after a scan. Status follows scans in the order they happened, not the order they arrive:
+    a scan that occurred before the one that set the current status (a late upload) changes nothing. A hold or a
+    seizure is only ever lifted by the re-check that owns it."""
+    if current_status in (ParcelStatus.ON_HOLD, ParcelStatus.SEIZED) or event_type not in STATUS_OF_SCAN:
+        return current_status, status_since
+    if occurred_at is not None and status_since is not None and occurred_at < status_since:
+        return current_status, status_since
+    return STATUS_OF_SCAN[event_type], occurred_at if occurred_at is not None else status_since
+
+
+def status_after_event(*, event_type: str, current_status: str, occurred_at: datetime.datetime | None = None,
+                       status_since: datetime.datetime | None = None) -> str:
+    return status_transition(event_type=event_type, current_status=current_status, occurred_at=occurred_at,
+                             status_since=status_since)[0]
+
+
+STATUS_OF_SCAN = {
+    "ARRIVED": ParcelStatus.IN_TRANSIT, "SORTED": ParcelStatus.IN_TRANSIT, "LOADED": ParcelStatus.IN_TRANSIT,
+    "DEPARTED": ParcelStatus.IN_TRANSIT, "UNLOADED": ParcelStatus.IN_TRANSIT,
+    "HANDOVER": ParcelStatus.IN_TRANSIT, "OUT_FOR_DELIVERY": ParcelStatus.OUT_FOR_DELIVERY,
+    "DELIVERED": ParcelStatus.DELIVERED, "DELIVERY_FAILED": ParcelStatus.IN_TRANSIT,
+    "EXCEPTION": ParcelStatus.EXCEPTION, "RETURNED": ParcelStatus.RETURNED,
+}
 
 
 def unscreened_overdue(*, accepted_at: datetime.datetime, screening_status: str, now: datetime.datetime,

@@ -121,6 +121,8 @@ class Parcel(models.Model):
     status_before_hold = models.CharField(max_length=20, blank=True,
                                           help_text="The status to return to when a re-check clears the hold.")
     accepted_at = models.DateTimeField(db_index=True)
+    status_since = models.DateTimeField(null=True, blank=True,
+                                        help_text="When the scan that set the current status occurred.")
     contract_customer = models.BooleanField(default=False, help_text="[R6] real-name check exempt by agreement")
     chain_length = models.PositiveIntegerField(default=0)
     chain_head = models.CharField(max_length=64, blank=True)

@@ -185,7 +185,7 @@ def acceptance_record(*, account, sender: dict, recipient: dict, items: list[dic
         try:
             with transaction.atomic():
                 parcel = Parcel.objects.create(waybill_no=waybill_no, organization=organization, outlet=outlet,
-                                               acceptance=record, sender=sender_obj, accepted_at=now,
+                                               acceptance=record, sender=sender_obj, accepted_at=now, status_since=now,
                                                contract_customer=contract_customer)
         except IntegrityError:
             # A simultaneous attempt took this waybill after the check above: the same 400, nothing stored.

@@ -124,10 +124,12 @@ def _parse(item: Item, now: datetime.datetime, max_skew: datetime.timedelta) -> 
         item.reject("required", "waybill_no is required.", "waybill_no")
     elif "\x00" in waybill:
         item.reject("invalid", "waybill_no must not contain NUL characters.", "waybill_no")
+    elif len(waybill.strip()) > 32:
+        item.reject("invalid", "waybill_no is at most 32 characters.", "waybill_no")
     else:
-        item.waybill_no = waybill.strip().upper()[:32]
+        item.waybill_no = waybill.strip().upper()
     event_type = raw.get("type")
-    if event_type not in SCAN_TYPE_SET:
+    if not isinstance(event_type, str) or event_type not in SCAN_TYPE_SET:  # a dict or list is unhashable
         item.reject("invalid_choice", f"type must be one of {', '.join(SCAN_TYPES)}.", "type")
     else:
         item.type = event_type
@@ -196,6 +198,7 @@ class ParcelState:
     accepted_at: datetime.datetime
     chain_head: str
     chain_length: int
+    status_since: datetime.datetime | None
 
 
 def _lock_parcels(items: list[Item], device) -> dict[str, ParcelState]:
@@ -206,7 +209,7 @@ def _lock_parcels(items: list[Item], device) -> dict[str, ParcelState]:
     locked = (Parcel.objects.select_for_update()
               .filter(organization_id=device.organization_id, waybill_no__in=waybills).order_by("id")
               .values_list("id", "waybill_no", "status", "screening_status", "accepted_at", "chain_head",
-                           "chain_length"))
+                           "chain_length", "status_since"))
     return {row[1]: ParcelState(*row) for row in locked}
 
 
@@ -270,8 +273,9 @@ def _stored_digests(event_ids) -> dict[uuid.UUID, tuple[str, str]]:
 def _mark_seen(items: list[Item], stored) -> None:
     """DUPLICATE (same id, same content: stored once) or CONFLICT (same id, other content: nothing changed)."""
     for item in items:
-        if item.status or item.event_id not in stored:
+        if item.status not in ("", REJECTED) or item.event_id not in stored:
             continue
+        item.errors = []
         digest, link_hash = stored[item.event_id]
         if digest == item.digest:
             item.status, item.chain_hash = DUPLICATE, link_hash
@@ -340,10 +344,11 @@ def events_capture(*, device, events: list, now: datetime.datetime | None = None
 
 
 def _store(items: list[Item], *, device, now: datetime.datetime) -> None:
-    """Under the parcel locks: mark what is already stored, then chain and insert the rest."""
+    """Under the parcel locks: mark what is already stored, then chain and insert the rest. An event already
+    stored is a DUPLICATE (or CONFLICT) even if its references have changed since (a courier suspended)."""
+    well_formed = [i for i in items if i.digest and i.duplicate_of is None and i.status in ("", REJECTED)]
+    _mark_seen(well_formed, _stored_digests([i.event_id for i in well_formed]))
     pending = [i for i in items if not i.status]
-    _mark_seen(pending, _stored_digests([i.event_id for i in pending]))
-    pending = [i for i in pending if not i.status]
     rows = []
     touched: dict[uuid.UUID, ParcelState] = {}
     actor = f"device:{device.serial}"
@@ -365,7 +370,9 @@ def _store(items: list[Item], *, device, now: datetime.datetime) -> None:
         }
         link = chain.link_hash(prev, content)
         parcel.chain_length, parcel.chain_head = seq, link
-        parcel.status = rules.status_after_event(event_type=item.type, current_status=parcel.status)
+        parcel.status, parcel.status_since = rules.status_transition(
+            event_type=item.type, current_status=parcel.status, occurred_at=item.occurred_at,
+            status_since=parcel.status_since)
         touched[parcel.id] = parcel
         item.status, item.chain_hash = ACCEPTED, link
         rows.append((item, seq, prev, link))
@@ -437,18 +444,20 @@ def _copy_json(value) -> str:
 def _update_parcels(parcels: list[ParcelState], now) -> None:
     if connection.vendor != "postgresql":
         Parcel.objects.bulk_update(
-            [Parcel(id=p.id, chain_length=p.chain_length, chain_head=p.chain_head, status=p.status, updated_at=now)
-             for p in parcels], ["chain_length", "chain_head", "status", "updated_at"])
+            [Parcel(id=p.id, chain_length=p.chain_length, chain_head=p.chain_head, status=p.status,
+                    status_since=p.status_since, updated_at=now)
+             for p in parcels], ["chain_length", "chain_head", "status", "status_since", "updated_at"])
         return
     from psycopg2.extras import execute_values
 
     table = Parcel._meta.db_table
     sql = (f'UPDATE "{table}" AS p SET chain_length = v.length, chain_head = v.head, status = v.status, '
-           "updated_at = v.updated_at FROM (VALUES %s) AS v(id, length, head, status, updated_at) "
-           "WHERE p.id = v.id")
+           "status_since = v.status_since, updated_at = v.updated_at "
+           "FROM (VALUES %s) AS v(id, length, head, status, status_since, updated_at) WHERE p.id = v.id")
     with connection.cursor() as cursor:
-        execute_values(cursor.cursor, sql, [(p.id, p.chain_length, p.chain_head, p.status, now) for p in parcels],
-                       template="(%s::uuid, %s, %s, %s, %s::timestamptz)", page_size=len(parcels))
+        execute_values(cursor.cursor, sql,
+                       [(p.id, p.chain_length, p.chain_head, p.status, p.status_since, now) for p in parcels],
+                       template="(%s::uuid, %s, %s, %s, %s::timestamptz, %s::timestamptz)", page_size=len(parcels))
 
 
 def _raise_alerts(items: list[Item], *, device) -> None:

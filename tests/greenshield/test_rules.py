@@ -214,3 +214,27 @@ def test_overdue_at_the_boundary():
     for screening in (ScreeningStatus.CLEAR, ScreeningStatus.SUSPECT, ScreeningStatus.CLEARED,
                       ScreeningStatus.SEIZED):
         assert not overdue(100, screening)
+
+
+# --- status in the order scans happened -------------------------------------------------------------------
+
+def test_a_late_scan_that_happened_earlier_does_not_move_the_status():
+    delivered_at = ACCEPTED_AT + datetime.timedelta(hours=20)
+    status, since = rules.status_transition(event_type="ARRIVED", current_status=ParcelStatus.DELIVERED,
+                                            occurred_at=delivered_at - datetime.timedelta(hours=5),
+                                            status_since=delivered_at)
+    assert (status, since) == (ParcelStatus.DELIVERED, delivered_at)
+
+
+def test_a_scan_that_happened_later_moves_the_status_and_its_time():
+    at = ACCEPTED_AT + datetime.timedelta(hours=2)
+    assert rules.status_transition(event_type="OUT_FOR_DELIVERY", current_status=ParcelStatus.IN_TRANSIT,
+                                   occurred_at=at, status_since=ACCEPTED_AT) == (ParcelStatus.OUT_FOR_DELIVERY, at)
+
+
+@given(event_type=scan_types, minutes=st.integers(min_value=-600, max_value=600))
+def test_status_since_never_goes_backwards(event_type, minutes):
+    since = ACCEPTED_AT + datetime.timedelta(hours=10)
+    _, new_since = rules.status_transition(event_type=event_type, current_status=ParcelStatus.IN_TRANSIT,
+                                           occurred_at=since + datetime.timedelta(minutes=minutes), status_since=since)
+    assert new_since >= since

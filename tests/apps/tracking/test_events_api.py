@@ -603,8 +603,8 @@ def test_within_a_batch_the_last_scan_sets_the_status(device, waybill):
 
 
 def test_rejected_duplicate_and_conflicting_scans_leave_the_status_alone(device, waybill):
-    delivered = scan(waybill, "DELIVERED")
     post(device, [scan(waybill, "ARRIVED")])
+    delivered = scan(waybill, "DELIVERED")  # happens after the arrival (status follows occurred_at)
     post(device, [delivered, scan(waybill, "OUT_FOR_DELIVERY", courier="E9999")])
     assert Parcel.objects.get(waybill_no=waybill).status == "DELIVERED"
     post(device, [delivered, {**delivered, "type": "OUT_FOR_DELIVERY"}])
@@ -632,3 +632,32 @@ def test_a_batch_costs_the_same_queries_whatever_its_size(client_for, device):
     assert large_others == small_others
     if connection.vendor == "postgresql":
         assert large_total == small_total
+
+
+def test_a_waybill_longer_than_32_characters_is_rejected_not_cut(world, client_for):
+    from tests.helpers import accept
+
+    waybill = accept(client_for("outlet_staff"))["waybill_no"]
+    too_long = waybill + "X" * (33 - len(waybill))
+    response = client_for("device").post("/api/v1/events/", {"events": [
+        {"event_id": str(uuid.uuid4()), "waybill_no": too_long, "type": "ARRIVED",
+         "occurred_at": timezone.now().isoformat()}]}, format="json")
+    result = response.json()["results"][0]
+    assert result["status"] == "REJECTED" and result["errors"][0]["code"] == "invalid"
+    assert result["errors"][0]["attr"] == "waybill_no"
+
+
+def test_a_retry_is_a_duplicate_even_after_its_courier_left(world, client_for):
+    from apps.organizations.models import Staff
+    from tests.helpers import accept
+
+    waybill = accept(client_for("outlet_staff"))["waybill_no"]
+    event = {"event_id": str(uuid.uuid4()), "waybill_no": waybill, "type": "HANDOVER", "courier": "E1001",
+             "occurred_at": timezone.now().isoformat()}
+    first = client_for("device").post("/api/v1/events/", {"events": [event]}, format="json").json()["results"][0]
+    Staff.objects.filter(employee_no="E1001").update(status="LEFT")
+
+    retry = client_for("device").post("/api/v1/events/", {"events": [event]}, format="json").json()["results"][0]
+
+    assert first["status"] == "ACCEPTED"
+    assert (retry["status"], retry["chain_hash"], retry["errors"]) == ("DUPLICATE", first["chain_hash"], [])

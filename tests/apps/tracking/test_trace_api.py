@@ -231,9 +231,8 @@ def test_a_link_deleted_from_the_end_makes_the_trace_invalid(journey, client_for
     assert integrity["valid"] is False and integrity["length"] == 11
 
 
-@pytest.mark.xfail(strict=True, reason="greenshield.rules.status_after_event lets a late scan undo a delivery, "
-                                       "against its own docstring; reported, not fixed here")
 def test_a_late_scan_does_not_undo_the_delivery(journey, trace):
+    """The journey's SORTED scan is uploaded after DELIVERED but happened before it: status follows occurred_at."""
     assert trace.json()["parcel"]["status"] == "DELIVERED"
 
 
