@@ -22,7 +22,7 @@ def canonical_time(value: datetime.datetime | None) -> str | None:
         return None
     if value.tzinfo is None:
         raise ValueError("chain timestamps must be timezone-aware")
-    return value.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return value.astimezone(datetime.UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def canonical_json(content: dict) -> bytes:

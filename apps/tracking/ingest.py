@@ -64,13 +64,14 @@ class Item:
     vehicle_id: int | None = None
     courier_id: uuid.UUID | None = None
     duplicate_of: Item | None = None
+    event_key: str = ""
 
     def reject(self, code: str, detail: str, attr: str | None = None) -> None:
         self.status = REJECTED
         self.errors.append({"code": code, "detail": detail, "attr": attr})
 
     def result(self) -> dict:
-        return {"event_id": str(self.event_id) if self.event_id else _raw_event_id(self.raw),
+        return {"event_id": self.event_key or _raw_event_id(self.raw),
                 "status": self.status, "flags": self.flags, "errors": self.errors, "chain_hash": self.chain_hash}
 
 
@@ -116,6 +117,7 @@ def _parse(item: Item, now: datetime.datetime, max_skew: datetime.timedelta) -> 
         return
     try:
         item.event_id = uuid.UUID(str(raw.get("event_id")))
+        item.event_key = str(item.event_id)
     except ValueError:
         item.reject("invalid" if raw.get("event_id") else "required", "event_id must be a UUID.", "event_id")
         return
@@ -180,7 +182,7 @@ def _parse(item: Item, now: datetime.datetime, max_skew: datetime.timedelta) -> 
         item.reject("courier_required", f"A {item.type} event needs a courier.", "courier")
     if item.status != REJECTED:
         item.digest = chain.content_digest({
-            "event_id": str(item.event_id), "waybill_no": item.waybill_no, "type": item.type,
+            "event_id": item.event_key, "waybill_no": item.waybill_no, "type": item.type,
             "occurred_at": chain.canonical_time(item.occurred_at), "facility": item.facility_code,
             "vehicle": item.vehicle_plate, "courier": item.courier_no, "location": item.location,
             "detail": item.detail,
@@ -199,6 +201,14 @@ class ParcelState:
     chain_head: str
     chain_length: int
     status_since: datetime.datetime | None
+
+    @property
+    def key(self) -> str:
+        try:
+            return self._key
+        except AttributeError:
+            self._key = str(self.id)
+            return self._key
 
 
 def _lock_parcels(items: list[Item], device) -> dict[str, ParcelState]:
@@ -360,7 +370,7 @@ def _store(items: list[Item], *, device, now: datetime.datetime) -> None:
         seq = parcel.chain_length + 1
         prev = parcel.chain_head or chain.GENESIS
         content = {
-            "parcel": str(parcel.id), "seq": seq, "type": item.type, "event_id": str(item.event_id),
+            "parcel": parcel.key, "seq": seq, "type": item.type, "event_id": item.event_key,
             "occurred_at": chain.canonical_time(item.occurred_at), "recorded_at": recorded,
             "facility": None if item.facility_id is None else str(item.facility_id),
             "vehicle": None if item.vehicle_id is None else str(item.vehicle_id),
@@ -402,7 +412,7 @@ def _insert(rows, *, device, now, actor) -> int:
     device_id, recorded = str(device.pk), now.isoformat()
     for item, seq, prev, link in rows:
         write("\t".join((
-            str(item.event_id), str(item.parcel.id), str(seq), item.type, item.occurred_at.isoformat(), recorded,
+            item.event_key, item.parcel.key, str(seq), item.type, item.occurred_at.isoformat(), recorded,
             _copy_value(item.facility_id), _copy_value(item.vehicle_id), _copy_value(item.courier_id), device_id,
             _copy_text(actor), _copy_json(item.location), _copy_json(item.detail), _copy_json(item.flags),
             item.digest, prev, link)))
@@ -448,16 +458,15 @@ def _update_parcels(parcels: list[ParcelState], now) -> None:
                     status_since=p.status_since, updated_at=now)
              for p in parcels], ["chain_length", "chain_head", "status", "status_since", "updated_at"])
         return
-    from psycopg2.extras import execute_values
-
     table = Parcel._meta.db_table
     sql = (f'UPDATE "{table}" AS p SET chain_length = v.length, chain_head = v.head, status = v.status, '
-           "status_since = v.status_since, updated_at = v.updated_at "
-           "FROM (VALUES %s) AS v(id, length, head, status, status_since, updated_at) WHERE p.id = v.id")
+           "status_since = v.status_since, updated_at = %s "
+           "FROM unnest(%s::uuid[], %s::int[], %s::text[], %s::text[], %s::timestamptz[]) "
+           "AS v(id, length, head, status, status_since) WHERE p.id = v.id")
     with connection.cursor() as cursor:
-        execute_values(cursor.cursor, sql,
-                       [(p.id, p.chain_length, p.chain_head, p.status, p.status_since, now) for p in parcels],
-                       template="(%s::uuid, %s, %s, %s, %s::timestamptz, %s::timestamptz)", page_size=len(parcels))
+        cursor.execute(sql, [now, [p.key for p in parcels], [p.chain_length for p in parcels],
+                             [p.chain_head for p in parcels], [p.status for p in parcels],
+                             [p.status_since for p in parcels]])
 
 
 def _raise_alerts(items: list[Item], *, device) -> None:
