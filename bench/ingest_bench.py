@@ -250,7 +250,7 @@ def main() -> None:
     parser.add_argument("--parcels", type=int, default=2000, help="parcels; each gets 10 events (default 2000)")
     parser.add_argument("--batch-size", type=int, default=500)
     parser.add_argument("--clients", type=int, default=2)
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (one per core)")
     parser.add_argument("--database", default="greenshield_bench")
     args = parser.parse_args()
     base = os.environ.get("DATABASE_URL", "postgres://root@127.0.0.1:5432/test")

@@ -162,11 +162,12 @@ def _parse(item: Item, now: datetime.datetime, max_skew: datetime.timedelta) -> 
                 and -180 <= lon <= 180) or isinstance(lat, bool) or isinstance(lon, bool):
             item.reject("invalid", "location must be {\"lat\": -90..90, \"lon\": -180..180}.", "location")
         else:
-            item.location = _storable_json({"lat": lat, "lon": lon})
+            item.location = {"lat": lat + 0.0 if isinstance(lat, float) else lat,  # -0.0 → 0.0, as jsonb does
+                             "lon": lon + 0.0 if isinstance(lon, float) else lon}
     detail = raw.get("detail") if raw.get("detail") is not None else {}
     try:
         size = len(orjson.dumps(detail)) if detail else 2
-        detail = _storable_json(detail)
+        detail = _storable_json(detail) if detail else detail
     except (orjson.JSONEncodeError, ValueError):
         size = MAX_DETAIL_BYTES + 1
     if not isinstance(detail, dict) or size > MAX_DETAIL_BYTES:
