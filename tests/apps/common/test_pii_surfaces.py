@@ -1,0 +1,39 @@
+"""Where personal data could leak besides the database columns: which models hold it (so the dump tests must
+be extended when one is added), and the logs written while it is handled."""
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from apps.common.rotation import encrypted_models
+from tests.helpers import SENDER_ID, acceptance_body
+
+# Every model with encrypted personal data, and the dump test that proves it never reaches the database in clear.
+DUMP_TESTED = {
+    "organizations.Staff": "tests/apps/organizations/test_pii_dump.py",
+    "senders.Sender": "tests/apps/parcels/test_pii_dump.py",
+    "parcels.AcceptanceRecord": "tests/apps/parcels/test_pii_dump.py",
+    "senders.BlacklistEntry": "tests/apps/parcels/test_pii_dump.py",
+}
+
+
+def test_every_model_with_personal_data_is_covered_by_a_dump_test():
+    assert {entry.label for entry in encrypted_models()} == set(DUMP_TESTED)
+
+
+@pytest.mark.django_db
+def test_logs_hold_no_personal_data(world, client_for, caplog):
+    body = acceptance_body()
+    plaintexts = [SENDER_ID, body["sender"]["name"], body["sender"]["phone"], body["sender"]["address"],
+                  body["recipient"]["name"], body["recipient"]["phone"], body["recipient"]["address"]]
+    with caplog.at_level(logging.DEBUG):
+        client_for("outlet_staff").post("/api/v1/acceptances/", body, format="json")
+        bad = acceptance_body(sender={**body["sender"], "id_number": SENDER_ID[:-1] + "0"})
+        client_for("outlet_staff").post("/api/v1/acceptances/", bad, format="json")
+        client_for("supervisor").post("/api/v1/senders/search/", {"phone": body["sender"]["phone"],
+                                                                  "reason": "log check"}, format="json")
+    logged = caplog.text + " ".join(str(r.args) for r in caplog.records)
+    assert caplog.records, "the requests should have logged something (at least the 400)"
+    for value in plaintexts:
+        assert value not in logged
