@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import orjson
 from rest_framework.exceptions import ParseError
-from rest_framework.parsers import BaseParser
+from rest_framework.parsers import JSONParser
 from rest_framework.renderers import BaseRenderer
 
 
-class ORJSONParser(BaseParser):
+class ORJSONParser(JSONParser):  # a JSONParser, so the schema documents its parse errors
     media_type = "application/json"
 
     def parse(self, stream, media_type=None, parser_context=None):

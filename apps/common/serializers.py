@@ -11,6 +11,8 @@ from greenshield.plates import InvalidPlate, normalize_plate
 class PhoneField(serializers.CharField):
     """A phone number, normalised to E.164; ``invalid_phone`` otherwise."""
 
+    default_error_messages = {"invalid_phone": "Not a valid phone number."}  # declares the code in the OpenAPI schema
+
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", 32)
         super().__init__(**kwargs)
@@ -24,6 +26,8 @@ class PhoneField(serializers.CharField):
 
 
 class PlateField(serializers.CharField):
+    default_error_messages = {"invalid_plate": InvalidPlate.detail}  # declares the code in the OpenAPI schema
+
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", 16)
         super().__init__(**kwargs)

@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 from django.db import transaction
+from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
 
 from apps.audit.services import audit_record
+
+from .openapi import client_error
 
 
 class ScopedModelViewSet(viewsets.ModelViewSet):
@@ -30,6 +33,10 @@ class ScopedModelViewSet(viewsets.ModelViewSet):
     def perform_update(self, serializer):
         super().perform_update(serializer)
         self._audit("update", serializer.instance)
+
+    @extend_schema(responses={204: None, 409: client_error("Other records still refer to it.", "protected")})
+    def destroy(self, request, *args, **kwargs):
+        return super().destroy(request, *args, **kwargs)
 
     @transaction.atomic
     def perform_destroy(self, instance):

@@ -139,7 +139,8 @@ def _parse(item: Item, now: datetime.datetime, max_skew: datetime.timedelta) -> 
     try:
         item.occurred_at = datetime.datetime.fromisoformat(occurred) if isinstance(occurred, str) else None
         if item.occurred_at is not None and item.occurred_at.tzinfo is not None:
-            item.occurred_at.astimezone(datetime.UTC)  # year 1 at a positive offset has no UTC form
+            # In UTC: PostgreSQL refuses offsets beyond ±16:00, and year 1 at a positive offset has no UTC form.
+            item.occurred_at = item.occurred_at.astimezone(datetime.UTC)
     except (ValueError, OverflowError):
         item.occurred_at = None
     if item.occurred_at is None or item.occurred_at.tzinfo is None:

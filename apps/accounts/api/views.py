@@ -10,6 +10,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from apps.audit.services import audit_record
+from apps.common.openapi import client_error
 from greenshield.errors import ApplicationError
 
 from .. import lockout
@@ -25,7 +26,9 @@ class TokenView(APIView):
 
     @extend_schema(
         request=AuthTokenSerializer,
-        responses={200: inline_serializer("TokenResponse", {"token": serializers.CharField()})},
+        responses={200: inline_serializer("TokenResponse", {"token": serializers.CharField()}),
+                   429: client_error("Too many attempts, or the account is locked after failed logins.",
+                                     "throttled", "account_locked")},
         auth=[],
         summary="Obtain an API token",
     )

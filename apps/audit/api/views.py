@@ -5,6 +5,7 @@ from django.db.models import Q
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.pagination import CursorPagination
 
+from apps.common.filters import IsoDateTimeFilter
 from apps.common.permissions import roles_permission
 from greenshield.enums import Role
 
@@ -32,8 +33,8 @@ class AuditEntryFilter(django_filters.FilterSet):
     actor = django_filters.CharFilter()
     target = django_filters.CharFilter(method="filter_target", label="target id, type:id, or masked description")
     target_type = django_filters.CharFilter()
-    since = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="gte")
-    until = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="lt")
+    since = IsoDateTimeFilter(field_name="at", lookup_expr="gte")
+    until = IsoDateTimeFilter(field_name="at", lookup_expr="lt")
     request_id = django_filters.CharFilter()
 
     class Meta:

@@ -6,6 +6,8 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from apps.common.filters import IsoDateTimeFilter
+from apps.common.openapi import client_error
 from apps.common.permissions import roles_permission
 from greenshield.enums import AlertKind, AlertSeverity, AlertStatus, Role, choices
 
@@ -40,8 +42,8 @@ class AlertFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=choices(AlertStatus))
     organization = django_filters.CharFilter(field_name="organization__code")
     facility = django_filters.CharFilter(field_name="facility__code")
-    since = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    until = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    since = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    until = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = Alert
@@ -63,7 +65,8 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             return [roles_permission(Role.SUPERVISOR, Role.REGULATOR)()]
         return super().get_permissions()
 
-    @extend_schema(request=AlertNoteSerializer, responses=AlertSerializer, summary="Acknowledge an alert")
+    @extend_schema(request=AlertNoteSerializer, summary="Acknowledge an alert",
+                   responses={200: AlertSerializer, 409: client_error("The alert is not open.", "alert_not_open")})
     @action(detail=True, methods=["post"])
     def acknowledge(self, request, pk=None):
         alert = self.get_object()
@@ -72,7 +75,8 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         alert = services.alert_acknowledge(alert=alert, actor=request.user, note=serializer.validated_data["note"])
         return Response(AlertSerializer(alert).data)
 
-    @extend_schema(request=AlertResolveSerializer, responses=AlertSerializer, summary="Resolve an alert with a note")
+    @extend_schema(request=AlertResolveSerializer, summary="Resolve an alert with a note",
+                   responses={200: AlertSerializer, 409: client_error("The alert is already resolved.", "alert_resolved")})
     @action(detail=True, methods=["post"])
     def resolve(self, request, pk=None):
         alert = self.get_object()

@@ -26,6 +26,22 @@ class FacilitySerializer(serializers.ModelSerializer):
         fields = ["code", "name", "kind", "organization", "region_code", "address"]
 
 
+class MaskedOnRead:
+    """A personal-data field written in clear and read back only masked (the model's ``masked_<name>``), so the
+    schema shows one string field for both directions, as the API answers."""
+
+    def get_attribute(self, instance):
+        return getattr(instance, f"masked_{self.field_name}")
+
+
+class MaskedCharField(MaskedOnRead, serializers.CharField):
+    pass
+
+
+class MaskedPhoneField(MaskedOnRead, PhoneField):
+    pass
+
+
 class StaffSerializer(serializers.ModelSerializer):
     """Staff records. Name, ID number and phone are written in clear over TLS, stored encrypted, and only ever
     read back masked."""
@@ -33,28 +49,14 @@ class StaffSerializer(serializers.ModelSerializer):
     organization = serializers.SlugRelatedField(slug_field="code", queryset=Organization.objects.all())
     facility = serializers.SlugRelatedField(slug_field="code", queryset=Facility.objects.all(), required=False,
                                             allow_null=True)
-    name = serializers.CharField(max_length=64, write_only=True)
+    name = MaskedCharField(max_length=64, help_text="Written in clear; read back masked.")
     id_type = serializers.ChoiceField(choices=ID_TYPE_CHOICES)
-    id_number = serializers.CharField(max_length=40, write_only=True)
-    phone = PhoneField(write_only=True)
-    masked = serializers.SerializerMethodField()
+    id_number = MaskedCharField(max_length=40, help_text="Written in clear; read back masked.")
+    phone = MaskedPhoneField(help_text="Written in clear; read back masked.")
 
     class Meta:
         model = Staff
-        fields = ["employee_no", "organization", "facility", "name", "id_type", "id_number", "phone", "status",
-                  "masked"]
-
-    @extend_schema_field({"type": "object", "properties": {"name": {"type": "string"},
-                                                            "id_number": {"type": "string"},
-                                                            "phone": {"type": "string"}}})
-    def get_masked(self, obj):
-        return {"name": obj.masked_name, "id_number": obj.masked_id_number, "phone": obj.masked_phone}
-
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        masked = data.pop("masked")
-        data.update(masked)
-        return data
+        fields = ["employee_no", "organization", "facility", "name", "id_type", "id_number", "phone", "status"]
 
     def validate(self, attrs):
         if self.instance is not None and "id_number" in attrs and "id_type" not in attrs:

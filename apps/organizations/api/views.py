@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -20,6 +21,8 @@ from .serializers import (
     StaffSerializer,
     VehicleSerializer,
 )
+
+WRITES = ["post", "put", "patch"]
 
 
 class ReferenceViewSet(ScopedModelViewSet):
@@ -50,6 +53,8 @@ class FacilityViewSet(ReferenceViewSet):
 
 
 @extend_schema_view(list=extend_schema(summary="Staff in your scope (personal data masked)"))
+@extend_validation_errors(["facility_mismatch"], field_name="facility", methods=WRITES)
+@extend_validation_errors(["invalid_id_number"], field_name="id_number", methods=WRITES)
 class StaffViewSet(ReferenceViewSet):
     serializer_class = StaffSerializer
     selector = staticmethod(selectors.staff_list)
@@ -59,6 +64,7 @@ class StaffViewSet(ReferenceViewSet):
 
 
 @extend_schema_view(list=extend_schema(summary="Vehicles in your scope"))
+@extend_validation_errors(["unique"], field_name="plate", methods=WRITES)
 class VehicleViewSet(ReferenceViewSet):
     serializer_class = VehicleSerializer
     selector = staticmethod(selectors.vehicle_list)
@@ -79,6 +85,7 @@ class VehicleViewSet(ReferenceViewSet):
     list=extend_schema(summary="Scanner devices in your scope"),
     create=extend_schema(summary="Register a scanner; its API key is in the response, once"),
 )
+@extend_validation_errors(["facility_mismatch"], field_name="facility", methods=WRITES)
 class DeviceViewSet(ReferenceViewSet):
     serializer_class = DeviceSerializer
     selector = staticmethod(selectors.device_list)

@@ -2,11 +2,13 @@ from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.common.idempotency import idempotent
+from apps.common.openapi import client_error, forbidden
 from apps.common.permissions import roles_permission
 from greenshield.enums import Role
 from greenshield.errors import NotFound
@@ -31,6 +33,18 @@ ACCEPTANCE_EXAMPLE = {
 }
 
 
+@extend_validation_errors(["waybill_exists", "invalid_waybill"], field_name="waybill_no")
+@extend_validation_errors(["invalid_id_number"], field_name="sender.id_number")
+@extend_validation_errors(["required", "invalid_uscc"], field_name="sender.uscc")
+@extend_validation_errors(["required"], field_name="sender.organization_name")
+@extend_validation_errors(["unknown_prohibited_category"], field_name="items.INDEX.prohibited_category")
+@extend_validation_errors(["null"], field_name="items.INDEX")
+@extend_validation_errors(["required", "null", "not_a_list"], field_name="items")
+@extend_validation_errors(["required", "null", "invalid"], field_name="sender")
+@extend_validation_errors(["required", "null", "invalid"], field_name="recipient")
+@extend_validation_errors(["required", "null", "invalid"], field_name="verification")
+@extend_validation_errors(["required", "null", "invalid"], field_name="inspection")
+@extend_validation_errors(["invalid"], field_name="Idempotency-Key")
 class AcceptanceView(APIView):
     """Log a real-name acceptance attempt with its inspection result (outlet staff)."""
 
@@ -38,7 +52,9 @@ class AcceptanceView(APIView):
 
     @extend_schema(
         request=AcceptanceInputSerializer,
-        responses={201: AcceptanceOutputSerializer},
+        responses={201: AcceptanceOutputSerializer,
+                   403: forbidden("staff_not_linked", "not_an_outlet", "staff_blacklisted"),
+                   422: client_error("The Idempotency-Key was used with another body.", "idempotency_key_reused")},
         parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER,
                                      description="Retry safely: the same key and body return the first response.")],
         examples=[
@@ -97,6 +113,7 @@ class RevealInputSerializer(serializers.Serializer):
     case_reference = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
 
 
+@extend_validation_errors(["reason_required"], field_name="reason")
 class RevealView(APIView):
     """Unmasked sender and recipient of one parcel, for a stated reason; audited in the same transaction."""
 

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.common.openapi import client_error, forbidden
 from apps.common.permissions import roles_permission
 from greenshield.enums import Role
 
@@ -17,13 +19,17 @@ from .serializers import (
 )
 
 
+@extend_validation_errors(["unknown_parcel", "parcel_refused"], field_name="waybill_no")
+@extend_validation_errors(["unknown_facility"], field_name="facility")
+@extend_validation_errors(["unknown_operator"], field_name="operator")
 class ScreeningView(APIView):
     """Record an X-ray screening (a screener at their hub, or a scanner device of that hub)."""
 
     permission_classes = [roles_permission(Role.SCREENER, devices=True)]
 
     @extend_schema(
-        request=ScreeningInputSerializer, responses={201: ScreeningOutputSerializer},
+        request=ScreeningInputSerializer,
+        responses={201: ScreeningOutputSerializer, 403: forbidden("staff_blacklisted")},
         summary="Record an X-ray screening",
         examples=[OpenApiExample("Suspect", request_only=True, value={
             "waybill_no": "ZTO0000000001", "facility": "SH-HUB-01", "machine_id": "XR-03", "operator": "E1002",
@@ -46,7 +52,9 @@ class ResolutionView(APIView):
 
     permission_classes = [roles_permission(Role.SCREENER, Role.SUPERVISOR)]
 
-    @extend_schema(request=ResolutionInputSerializer, responses={201: ResolutionOutputSerializer},
+    @extend_schema(request=ResolutionInputSerializer,
+                   responses={201: ResolutionOutputSerializer,
+                              409: client_error("Not suspect, or already re-checked.", "not_suspect", "already_resolved")},
                    summary="Resolve a suspect screening by open-box re-check")
     def post(self, request, pk):
         screening = services.screening_for_resolution(user=request.user, screening_id=pk)

@@ -3,10 +3,12 @@ from __future__ import annotations
 import django_filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.common.openapi import client_error
 from apps.common.permissions import roles_permission
 from apps.common.scoping import scope
 from apps.organizations.models import Staff
@@ -38,6 +40,11 @@ class BlacklistFilter(django_filters.FilterSet):
         return queryset.filter(pk__in=in_force) if value else queryset.exclude(pk__in=in_force)
 
 
+@extend_validation_errors(["required"], field_name="id_type", methods=["post"])
+@extend_validation_errors(["required", "invalid_id_number"], field_name="id_number", methods=["post"])
+@extend_validation_errors(["invalid", "unknown_staff"], field_name="employee_no", methods=["post"])
+@extend_validation_errors(["invalid"], field_name="valid_until", methods=["post"])
+@extend_validation_errors(["issuer_required"], field_name="non_field_errors", methods=["post"])
 class BlacklistView(generics.ListAPIView):
     """The blacklist of senders and staff [R15]: regulators keep the region-wide list, supervisors their
     company's. Identity numbers are stored without plaintext and shown masked."""
@@ -73,7 +80,9 @@ class BlacklistView(generics.ListAPIView):
 class BlacklistRevokeView(APIView):
     permission_classes = [BlacklistPermission]
 
-    @extend_schema(request=BlacklistRevokeSerializer, responses={200: BlacklistEntrySerializer},
+    @extend_schema(request=BlacklistRevokeSerializer,
+                   responses={200: BlacklistEntrySerializer,
+                              409: client_error("The entry is already revoked.", "already_revoked")},
                    summary="Revoke a blacklist entry you (or your authority) issued")
     def post(self, request, pk):
         entry = selectors.blacklist_list(user=request.user).filter(pk=pk).first()
@@ -89,6 +98,9 @@ class BlacklistRevokeView(APIView):
         return Response(BlacklistEntrySerializer(entry).data)
 
 
+@extend_validation_errors(["required"], field_name="id_type")
+@extend_validation_errors(["invalid_id_number"], field_name="id_number")
+@extend_validation_errors(["required"], field_name="non_field_errors")
 class SenderSearchView(APIView):
     """Find a sender by identity document or phone (blind index) and list their parcels in your scope. POST
     keeps personal data out of URLs and access logs; every search is audited."""

@@ -6,6 +6,7 @@ import datetime
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import serializers
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
@@ -117,7 +118,7 @@ def _parse_time(request, name):
         value = None
     if value is None or value.tzinfo is None:
         raise ValidationFailed(f"{name} must be an ISO 8601 time with its UTC offset.", code="invalid", attr=name)
-    return value
+    return value.astimezone(datetime.UTC)  # PostgreSQL refuses offsets beyond ±16:00, which Python allows
 
 
 WINDOW = [OpenApiParameter("since", OpenApiTypes.DATETIME, description="From (inclusive), ISO 8601 with offset"),
@@ -139,12 +140,21 @@ CourierRow = inline_serializer("CourierActivity", {
     "vehicle": serializers.CharField(allow_null=True), "parcel_status": serializers.CharField()})
 
 
+def page_of(name: str, row) -> object:
+    """The cursor page the reverse traces answer with (``next``/``previous`` links and ``results``)."""
+    return inline_serializer(name, {"next": serializers.URLField(allow_null=True),
+                                    "previous": serializers.URLField(allow_null=True),
+                                    "results": row.__class__(many=True)})
+
+
+@extend_validation_errors(["invalid"], field_name="since")
+@extend_validation_errors(["invalid"], field_name="until")
 class CourierParcelsView(APIView):
     """Every parcel a staff member accepted, inspected, screened, carried or delivered, with role and time."""
 
     permission_classes = [TracePermission]
 
-    @extend_schema(parameters=WINDOW, responses={200: CourierRow.__class__(many=True)},
+    @extend_schema(parameters=WINDOW, responses={200: page_of("CourierActivityPage", CourierRow)},
                    summary="Reverse trace from a courier")
     def get(self, request, employee_no):
         _, events = selectors.courier_activity(user=request.user, employee_no=employee_no,
@@ -164,6 +174,9 @@ VehicleRow = inline_serializer("VehicleLoad", {
     "unloaded_facility": serializers.CharField(allow_null=True), "parcel_status": serializers.CharField()})
 
 
+@extend_validation_errors(["invalid"], field_name="since")
+@extend_validation_errors(["invalid"], field_name="until")
+@extend_validation_errors(["invalid"], field_name="at")
 class VehicleParcelsView(APIView):
     """Parcels loaded on a vehicle in a window, with loaded and unloaded times; ``?at=T``: what was aboard."""
 
@@ -171,7 +184,7 @@ class VehicleParcelsView(APIView):
 
     @extend_schema(parameters=[*WINDOW, OpenApiParameter("at", OpenApiTypes.DATETIME,
                                                          description="What was aboard at this instant")],
-                   responses={200: VehicleRow.__class__(many=True)}, summary="Reverse trace from a vehicle")
+                   responses={200: page_of("VehicleLoadPage", VehicleRow)}, summary="Reverse trace from a vehicle")
     def get(self, request, plate):
         at = _parse_time(request, "at")
         if at is not None:

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializer
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.common.fastjson import ORJSONParser, ORJSONRenderer
+from apps.common.openapi import client_error
 from apps.common.permissions import roles_permission
 from greenshield.errors import ApplicationError, ValidationFailed
 
@@ -43,6 +45,7 @@ EventResult = inline_serializer("EventResult", {
 })
 
 
+@extend_validation_errors(["invalid"], field_name="events")
 class EventBatchView(APIView):
     """Checkpoint events from scanner devices, up to 1,000 a request. One result per event, in input order."""
 
@@ -57,7 +60,7 @@ class EventBatchView(APIView):
             "summary": inline_serializer("CheckpointEventSummary", {
                 "accepted": serializers.IntegerField(), "duplicates": serializers.IntegerField(),
                 "conflicts": serializers.IntegerField(), "rejected": serializers.IntegerField()}),
-        })},
+        }), 413: client_error("More than 1,000 events; nothing was stored.", "batch_too_large")},
         examples=[OpenApiExample("Loaded onto a truck", request_only=True, value={"events": [{
             "event_id": "0192f3c4-7d1e-7b2a-9c3d-4e5f60718293", "waybill_no": "ZTO0000000001", "type": "LOADED",
             "occurred_at": "2026-11-29T08:15:00+08:00", "facility": "SH-HUB-01", "vehicle": "沪A12345",

@@ -1,0 +1,174 @@
+"""The objects the permission matrix and the schemathesis run address, on top of the conftest ``world``: for each
+kind, one the requesting role may see (a ZTO object — at the role's own facility where scoping goes by facility)
+and one it may not (the YTO counterpart, in another company and province). Everything is built lazily, so a case
+creates only what its endpoint addresses."""
+from __future__ import annotations
+
+import uuid
+from functools import cached_property
+
+from django.utils import timezone
+
+from apps.accounts.models import Device
+from apps.audit.services import audit_record
+from apps.compliance.services import alert_raise
+from apps.parcels.api.serializers import AcceptanceInputSerializer
+from apps.parcels.services import acceptance_record
+from apps.screening.services import screening_record
+from apps.senders.services import blacklist_create
+from greenshield.enums import AlertKind, FacilityKind
+from tests.factories import PASSWORD, FacilityFactory, StaffFactory, VehicleFactory, synthetic_resident_id
+from tests.helpers import acceptance_body
+
+IN, OUT = "in", "out"
+ZTO_PLATE, YTO_PLATE = "沪A12345", "苏A54321"
+
+
+def accept(account, **overrides):
+    """An acceptance recorded as the view records it (input serializer, then the service)."""
+    serializer = AcceptanceInputSerializer(data=acceptance_body(**overrides))
+    serializer.is_valid(raise_exception=True)
+    return acceptance_record(account=account, **serializer.validated_data)
+
+
+class MatrixWorld:
+    def __init__(self, world):
+        self.world = world
+        self.users = world.users
+
+    # Reference data -----------------------------------------------------------------------------------------
+
+    @cached_property
+    def vehicles(self):
+        return (VehicleFactory(plate=ZTO_PLATE, organization=self.world.zto),
+                VehicleFactory(plate=YTO_PLATE, organization=self.world.yto))
+
+    @cached_property
+    def outlet_device(self) -> Device:
+        """The ZTO outlet's scanner: the only device outlet staff may see (devices are scoped by facility)."""
+        return Device.objects.create(serial="SCN-ZTO-PD", organization=self.world.zto,
+                                     facility=self.world.zto_outlet)
+
+    def fresh(self, kind: str, scope: str):
+        """An object nothing refers to, for a DELETE that should succeed."""
+        organization = self.world.zto if scope == IN else self.world.yto
+        facility = self.world.zto_outlet if scope == IN else self.world.yto_outlet
+        tag = uuid.uuid4().hex[:6].upper()
+        if kind == "facility":
+            return FacilityFactory(code=f"TMP-{tag}", organization=organization, kind=FacilityKind.STATION)
+        if kind == "staff":
+            return StaffFactory(employee_no=f"T{tag}", organization=organization, facility=facility)
+        if kind == "vehicle":
+            return VehicleFactory(plate=("沪B" if scope == IN else "苏B") + str(int(tag, 16) % 100000).zfill(5),
+                                  organization=organization)
+        if kind == "device":
+            return Device.objects.create(serial=f"SCN-TMP-{tag}", organization=organization, facility=facility)
+        raise KeyError(kind)
+
+    # Parcels and what hangs off them ------------------------------------------------------------------------
+
+    @cached_property
+    def zto_parcel(self):
+        return accept(self.users["outlet_staff"])
+
+    @cached_property
+    def yto_parcel(self):
+        return accept(self.users["other_outlet_staff"])
+
+    def parcel(self, scope: str):
+        return self.zto_parcel if scope == IN else self.yto_parcel
+
+    @cached_property
+    def zto_screening(self):
+        """A SUSPECT screening at the ZTO hub, not yet re-checked (it also puts the parcel on hold)."""
+        return screening_record(actor=self.users["screener"], waybill_no=self.zto_parcel.waybill_no,
+                                facility="SH-HUB-01", machine_id="XR-01", operator="E1002", result="SUSPECT",
+                                image_ref="xray://SH-HUB-01/XR-01/1.png", image_sha256="ab" * 32,
+                                screened_at=timezone.now())
+
+    @cached_property
+    def yto_screening(self):
+        return screening_record(actor=self.users["superuser"], waybill_no=self.yto_parcel.waybill_no,
+                                facility="NJ-HUB-01", machine_id="XR-01", operator="E2001", result="SUSPECT",
+                                image_ref="xray://NJ-HUB-01/XR-01/1.png", image_sha256="cd" * 32,
+                                screened_at=timezone.now())
+
+    def _alert(self, organization, facility):
+        return alert_raise(kind=AlertKind.DISPATCH_WITHOUT_SCREENING, organization=organization, facility=facility,
+                           summary=f"matrix probe at {facility.code}")
+
+    @cached_property
+    def alerts(self):
+        """Alerts are scoped by facility for outlet staff and screeners: one at the ZTO outlet, one at the ZTO hub,
+        one at the YTO hub."""
+        w = self.world
+        return {"outlet": self._alert(w.zto, w.zto_outlet), "hub": self._alert(w.zto, w.zto_hub),
+                "yto": self._alert(w.yto, w.yto_hub)}
+
+    def _blacklist(self, issuer: str, id_number: str):
+        return blacklist_create(actor=self.users[issuer], subject="SENDER", reason="matrix probe",
+                                id_type="RESIDENT_ID", id_number=id_number)
+
+    @cached_property
+    def blacklist(self):
+        """A company entry of each company (its supervisor revokes it) and a region-wide entry of each province's
+        regulator (that regulator revokes it)."""
+        return {"zto": self._blacklist("supervisor", synthetic_resident_id(901)),
+                "yto": self._blacklist("other_supervisor", synthetic_resident_id(902)),
+                "sh": self._blacklist("regulator", synthetic_resident_id(903)),
+                "js": self._blacklist("other_regulator", synthetic_resident_id(904))}
+
+    @cached_property
+    def audit_entries(self):
+        w = self.world
+        return {IN: audit_record(actor=self.users["supervisor"], action="matrix.probe", target_type="probe",
+                                 target_id="zto", organization=w.zto),
+                OUT: audit_record(actor=self.users["other_supervisor"], action="matrix.probe", target_type="probe",
+                                  target_id="yto", organization=w.yto)}
+
+    # What a role addresses ----------------------------------------------------------------------------------
+
+    def path_kwargs(self, target: str, role: str, scope: str) -> dict:
+        """The URL arguments of the object ``target`` that is in (or out of) ``role``'s scope."""
+        w, inside = self.world, scope == IN
+        if target == "organization":
+            return {"code": "ZTO" if inside else "YTO"}
+        if target == "facility":
+            own = {"outlet_staff": w.zto_outlet, "screener": w.zto_hub}.get(role, w.zto_outlet)
+            return {"code": own.code if inside else "NJ-HUB-01"}
+        if target == "staff":
+            own = {"screener": "E1002"}.get(role, "E1001")
+            return {"employee_no": own if inside else "E2001"}
+        if target == "vehicle":
+            zto, yto = self.vehicles
+            return {"plate": (zto if inside else yto).plate}
+        if target == "device":
+            own = self.outlet_device.serial if role == "outlet_staff" else w.zto_device.serial
+            return {"serial": own if inside else w.yto_device.serial}
+        if target.startswith("fresh_"):
+            obj = self.fresh(target.removeprefix("fresh_"), scope)
+            field = {"facility": "code", "staff": "employee_no", "vehicle": "plate", "device": "serial"}[
+                target.removeprefix("fresh_")]
+            return {field: getattr(obj, field)}
+        if target == "parcel":
+            return {"waybill_no": self.parcel(scope).waybill_no}
+        if target == "courier":
+            return {"employee_no": "E1001" if inside else "E2001"}
+        if target == "screening":
+            return {"pk": (self.zto_screening if inside else self.yto_screening).pk}
+        if target == "alert":
+            own = self.alerts["outlet" if role == "outlet_staff" else "hub"]
+            return {"pk": (own if inside else self.alerts["yto"]).pk}
+        if target == "blacklist_entry":
+            if role == "regulator":
+                return {"pk": self.blacklist["sh" if inside else "js"].pk}
+            return {"pk": self.blacklist["zto" if inside else "yto"].pk}
+        if target == "audit_entry":
+            return {"pk": self.audit_entries[scope].pk}
+        if target in ("scan", "screened_parcel", "blacklisted_staff"):  # named in the body, not in the URL
+            return {}
+        raise KeyError(target)
+
+    def credentials(self, role: str) -> dict:
+        user = self.users.get(role, self.users["supervisor"])
+        return {"username": user.username, "password": PASSWORD}

@@ -1,0 +1,296 @@
+"""The permission matrix: every endpoint × every role × an object in / out of the role's scope, with the status
+the contract and the code promise — wrong role 403, anonymous 401, out of scope 404 (400 with the contract's
+``unknown_*`` code where the object is named in the body). The cases are generated from the one table below, and
+``test_every_endpoint_is_in_the_matrix`` walks Django's URL resolver so a new endpoint cannot be left out."""
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+
+from apps.accounts.models import Device
+from apps.organizations.models import Facility, Organization, Staff, Vehicle
+from tests.factories import synthetic_resident_id
+from tests.helpers import acceptance_body, screening_body
+from tests.matrix_world import IN, OUT, MatrixWorld
+
+ROLES = ("superuser", "outlet_staff", "screener", "supervisor", "regulator", "device", "anonymous")
+API = "/api/v1/"
+
+
+@dataclass(frozen=True)
+class Row:
+    method: str
+    path: str  # URL template; {names} are the URL pattern's keyword arguments
+    inside: tuple[int, ...]  # expected status per ROLES: the object in the role's scope (or no object at all)
+    outside: tuple[int, ...] | None = None  # ... an object out of the role's scope; None: nothing is addressed
+    target: str | None = None  # what MatrixWorld.path_kwargs (or the body) addresses
+    body: Callable | None = None  # (matrix, role, scope, kwargs) -> request body
+    verify: Callable | None = None  # (response, role, scope) -> extra assertions on a 2xx answer
+    variant: str = ""  # a second row for the same endpoint (another body that changes the answer)
+
+
+# Bodies: valid, so that a status reflects permission and scope, not validation. ------------------------------
+
+def token_body(m, role, scope, kwargs):
+    return m.credentials(role)  # devices and anonymous callers sign in with the supervisor's credentials
+
+
+def organization_body(m, role, scope, kwargs):
+    code = kwargs.get("code", "NEWCO")
+    current = Organization.objects.filter(code=code).first()
+    return {"code": code, "name": "新快递", "license_no": "LIC-MATRIX-1",
+            "province": current.province if current else "330000"}
+
+
+def facility_body(m, role, scope, kwargs):
+    current = Facility.objects.filter(code=kwargs.get("code")).select_related("organization").first()
+    organization = current.organization.code if current else "ZTO"
+    return {"code": kwargs.get("code", "SH-NEW-01"), "name": "新网点", "kind": current.kind if current else "OUTLET",
+            "organization": organization, "region_code": current.region_code if current else "310115",
+            "address": "世纪大道200号"}
+
+
+def staff_body(m, role, scope, kwargs):
+    current = Staff.objects.filter(employee_no=kwargs.get("employee_no")).select_related(
+        "organization", "facility").first()
+    return {"employee_no": kwargs.get("employee_no", "E9001"),
+            "organization": current.organization.code if current else "ZTO",
+            "facility": current.facility.code if current else "SH-PD-01",
+            "name": "王五", "id_type": "RESIDENT_ID", "id_number": synthetic_resident_id(777),
+            "phone": "13700137000", "status": "ACTIVE"}
+
+
+def vehicle_body(m, role, scope, kwargs):
+    current = Vehicle.objects.filter(plate=kwargs.get("plate")).select_related("organization").first()
+    return {"plate": kwargs.get("plate", "沪C00001"), "organization": current.organization.code if current else "ZTO",
+            "kind": "VAN"}
+
+
+def device_body(m, role, scope, kwargs):
+    current = Device.objects.filter(serial=kwargs.get("serial")).select_related("organization", "facility").first()
+    return {"serial": kwargs.get("serial", "SCN-NEW-1"), "organization": current.organization.code if current else "ZTO",
+            "facility": current.facility.code if current else "SH-HUB-01", "description": "matrix", "is_active": True}
+
+
+def patch(field, value):
+    return lambda m, role, scope, kwargs: {field: value}
+
+
+def acceptance(m, role, scope, kwargs):
+    return acceptance_body()
+
+
+def blacklist_staff(m, role, scope, kwargs):
+    return {"subject": "STAFF", "employee_no": "E1001" if scope == IN else "E2001", "reason": "matrix probe"}
+
+
+def reason(m, role, scope, kwargs):
+    return {"reason": "matrix probe: checking who may do this"}
+
+
+def note(m, role, scope, kwargs):
+    return {"note": "matrix probe"}
+
+
+def screening(m, role, scope, kwargs):
+    if scope == IN:
+        return screening_body(m.zto_parcel.waybill_no)
+    return screening_body(m.yto_parcel.waybill_no, facility="NJ-HUB-01", operator="E2001")
+
+
+def resolution(m, role, scope, kwargs):
+    return {"result": "CLEARED", "notes": "开箱复检：无异常"}
+
+
+def scan(m, role, scope, kwargs):
+    return {"events": [{"event_id": str(uuid.uuid4()), "waybill_no": m.parcel(scope).waybill_no, "type": "ARRIVED",
+                        "occurred_at": timezone.now().isoformat(), "facility": "SH-HUB-01"}]}
+
+
+def oversized_batch(m, role, scope, kwargs):
+    event = scan(m, role, scope, kwargs)["events"][0]
+    return {"events": [{**event, "event_id": str(uuid.uuid4())} for _ in range(1001)]}
+
+
+def sender_search(m, role, scope, kwargs):
+    return {"id_type": "RESIDENT_ID", "id_number": synthetic_resident_id(1), "reason": "matrix probe"}
+
+
+def scan_outcome(response, role, scope):
+    """A device's scan of another company's parcel is answered like an unknown waybill: nothing leaks."""
+    result = response.json()["results"][0]
+    if scope == IN:
+        assert result["status"] == "ACCEPTED", result
+    else:
+        assert (result["status"], result["errors"][0]["code"]) == ("REJECTED", "unknown_parcel"), result
+
+
+def reference(collection: str, key: str, target: str, body: Callable, patch_body: Callable) -> list[Row]:
+    """The rows of a reference-data collection but DELETE: anyone with a role reads in scope; only superusers write."""
+    item = f"{API}{collection}/{{{key}}}/"
+    write = (200, 403, 403, 403, 403, 403, 401)
+    return [
+        Row("GET", f"{API}{collection}/", (200, 200, 200, 200, 200, 403, 401)),
+        Row("POST", f"{API}{collection}/", (201, 403, 403, 403, 403, 403, 401), body=body),
+        Row("GET", item, (200, 200, 200, 200, 200, 403, 401), (200, 404, 404, 404, 404, 403, 401), target),
+        Row("PUT", item, write, write, target, body),
+        Row("PATCH", item, write, write, target, patch_body),
+    ]
+
+
+def deletion(collection: str, key: str, target: str, status: int) -> Row:
+    expected = (status, 403, 403, 403, 403, 403, 401)
+    return Row("DELETE", f"{API}{collection}/{{{key}}}/", expected, expected, target)
+
+
+# The matrix. Columns: superuser, outlet_staff, screener, supervisor, regulator, device, anonymous. -------------
+MATRIX: list[Row] = [
+    Row("POST", f"{API}auth/token/", (200, 200, 200, 200, 200, 200, 200), body=token_body),
+
+    *reference("organizations", "code", "organization", organization_body, patch("name", "中通快递股份")),
+    # A company that still has facilities, staff, devices cannot be deleted: 409 ``protected``.
+    deletion("organizations", "code", "organization", 409),
+    *reference("facilities", "code", "facility", facility_body, patch("name", "浦东网点")),
+    deletion("facilities", "code", "fresh_facility", 204),
+    *reference("staff", "employee_no", "staff", staff_body, patch("status", "ACTIVE")),
+    deletion("staff", "employee_no", "fresh_staff", 204),
+    *reference("vehicles", "plate", "vehicle", vehicle_body, patch("kind", "VAN")),
+    deletion("vehicles", "plate", "fresh_vehicle", 204),
+    *reference("devices", "serial", "device", device_body, patch("description", "dock 3")),
+    deletion("devices", "serial", "fresh_device", 204),
+    Row("POST", f"{API}devices/{{serial}}/rotate-key/", (200, 403, 403, 403, 403, 403, 401),
+        (200, 403, 403, 403, 403, 403, 401), "device"),
+
+    # Superusers pass the role check but are no outlet's staff: 403 ``staff_not_linked``.
+    Row("POST", f"{API}acceptances/", (403, 201, 403, 403, 403, 403, 401), body=acceptance),
+    Row("GET", f"{API}prohibited-categories/", (200, 200, 200, 200, 200, 403, 401)),
+
+    Row("GET", f"{API}blacklist/", (200, 403, 403, 200, 200, 403, 401)),
+    # Staff of another company are unknown (400 ``unknown_staff``); superusers are no issuing authority (400).
+    Row("POST", f"{API}blacklist/", (400, 403, 403, 201, 201, 403, 401), (400, 403, 403, 400, 400, 403, 401),
+        "blacklisted_staff", blacklist_staff),
+    Row("POST", f"{API}blacklist/{{pk}}/revoke/", (200, 403, 403, 200, 200, 403, 401),
+        (200, 403, 403, 404, 404, 403, 401), "blacklist_entry", reason),
+
+    # Screening at another company's hub: 400 ``unknown_facility`` (other facilities are not revealed).
+    Row("POST", f"{API}screenings/", (201, 403, 201, 403, 403, 201, 401), (201, 403, 400, 403, 403, 400, 401),
+        "screened_parcel", screening),
+    Row("POST", f"{API}screenings/{{pk}}/resolution/", (201, 403, 201, 201, 403, 403, 401),
+        (201, 403, 404, 404, 403, 403, 401), "screening", resolution),
+
+    Row("GET", f"{API}alerts/", (200, 200, 200, 200, 200, 403, 401)),
+    Row("GET", f"{API}alerts/{{pk}}/", (200, 200, 200, 200, 200, 403, 401), (200, 404, 404, 404, 404, 403, 401),
+        "alert"),
+    Row("POST", f"{API}alerts/{{pk}}/acknowledge/", (200, 403, 403, 200, 200, 403, 401),
+        (200, 403, 403, 404, 404, 403, 401), "alert", note),
+    Row("POST", f"{API}alerts/{{pk}}/resolve/", (200, 403, 403, 200, 200, 403, 401),
+        (200, 403, 403, 404, 404, 403, 401), "alert", note),
+
+    # Devices only, superusers included out; another company's parcel is a REJECTED scan (see scan_outcome).
+    Row("POST", f"{API}events/", (403, 403, 403, 403, 403, 200, 401), (403, 403, 403, 403, 403, 200, 401),
+        "scan", scan, verify=scan_outcome),
+    # The role check comes before the body is looked at: only a device learns that its batch is too large.
+    Row("POST", f"{API}events/", (403, 403, 403, 403, 403, 413, 401), body=oversized_batch, variant="batch_too_large"),
+
+    Row("GET", f"{API}parcels/{{waybill_no}}/trace/", (200, 200, 403, 200, 200, 403, 401),
+        (200, 404, 403, 404, 404, 403, 401), "parcel"),
+    Row("GET", f"{API}couriers/{{employee_no}}/parcels/", (200, 200, 403, 200, 200, 403, 401),
+        (200, 404, 403, 404, 404, 403, 401), "courier"),
+    Row("GET", f"{API}vehicles/{{plate}}/parcels/", (200, 200, 403, 200, 200, 403, 401),
+        (200, 404, 403, 404, 404, 403, 401), "vehicle"),
+    Row("POST", f"{API}senders/search/", (200, 403, 403, 200, 200, 403, 401), body=sender_search),
+    Row("POST", f"{API}parcels/{{waybill_no}}/reveal/", (200, 403, 403, 200, 200, 403, 401),
+        (200, 403, 403, 404, 404, 403, 401), "parcel", reason),
+
+    Row("GET", f"{API}audit-entries/", (200, 403, 403, 200, 200, 403, 401)),
+    Row("GET", f"{API}audit-entries/{{pk}}/", (200, 403, 403, 200, 200, 403, 401),
+        (200, 403, 403, 404, 404, 403, 401), "audit_entry"),
+
+    Row("GET", f"{API}schema/", (200,) * 7),
+    Row("GET", f"{API}docs/", (200,) * 7),
+    Row("GET", "/healthz", (200,) * 7),
+    Row("GET", "/readyz", (200,) * 7),
+]
+
+
+def _cases():
+    for row in MATRIX:
+        assert len(row.inside) == len(ROLES) and (row.outside is None or len(row.outside) == len(ROLES)), row
+        scopes = [(IN, row.inside)] + ([(OUT, row.outside)] if row.outside is not None else [])
+        for scope, expected in scopes:
+            for role, status in zip(ROLES, expected, strict=True):
+                label = f"{row.method} {row.path}{' ' + row.variant if row.variant else ''} {role}" + (
+                    f" {scope}" if row.outside is not None else "")
+                yield pytest.param(row, role, scope, status, id=label)
+
+
+@pytest.fixture
+def matrix(world):
+    return MatrixWorld(world)
+
+
+@pytest.mark.parametrize(("row", "role", "scope", "expected"), list(_cases()))
+def test_permission(row, role, scope, expected, matrix, client_for):
+    kwargs = matrix.path_kwargs(row.target, role, scope) if row.target else {}
+    url = row.path.format(**{name: kwargs[name] for name in re.findall(r"{(\w+)}", row.path)})
+    body = row.body(matrix, role, scope, kwargs) if row.body else None
+    client = client_for(role)
+    if row.method in ("GET", "DELETE"):
+        response = getattr(client, row.method.lower())(url)
+    else:
+        response = getattr(client, row.method.lower())(url, body, format="json")
+    assert response.status_code == expected, (
+        f"{row.method} {url} as {role} ({scope} scope): expected {expected}, got {response.status_code}: "
+        f"{response.content[:500]!r}")
+    if row.verify and 200 <= expected < 300:
+        row.verify(response, role, scope)
+
+
+# Completeness ---------------------------------------------------------------------------------------------------
+
+def _template(pattern) -> str:
+    """``parcels/<str:waybill_no>/trace/`` or ``^alerts/(?P<pk>[^/.]+)/$`` → ``parcels/{waybill_no}/trace/``."""
+    text = str(pattern.pattern)
+    text = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", text) if not text.startswith("^") else text
+    text = re.sub(r"\(\?P<(\w+)>[^)]*\)", r"{\1}", text)
+    return text.removeprefix("^").removesuffix("$").replace("\\", "")
+
+
+def _methods(callback) -> set[str]:
+    """The HTTP methods a view answers (besides OPTIONS and HEAD): a viewset's action mapping, an APIView's handlers,
+    or GET for a plain Django view."""
+    actions = getattr(callback, "actions", None)
+    view_class = getattr(callback, "cls", None) or getattr(callback, "view_class", None)
+    if actions:
+        methods = set(actions)
+    elif view_class is not None:
+        methods = {m for m in view_class.http_method_names if hasattr(view_class, m)}
+    else:
+        methods = {"get"}
+    return {m.upper() for m in methods - {"options", "head"}}
+
+
+def _endpoints(patterns=None, prefix: str = "/") -> set[tuple[str, str]]:
+    found = set()
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        path = prefix + _template(pattern)
+        if isinstance(pattern, URLResolver):
+            if path.startswith(API) or API.startswith(path):
+                found |= _endpoints(pattern.url_patterns, path)
+        elif isinstance(pattern, URLPattern) and (path.startswith(API) or path in ("/healthz", "/readyz")):
+            found |= {(method, path) for method in _methods(pattern.callback)}
+    return found
+
+
+def test_every_endpoint_is_in_the_matrix():
+    endpoints = _endpoints()
+    in_matrix = {(row.method, row.path) for row in MATRIX}
+    assert len(endpoints) > 40  # the walk found the API
+    assert sorted(endpoints - in_matrix) == [], "endpoints missing from MATRIX: add a row for each"
+    assert sorted(in_matrix - endpoints) == [], "MATRIX rows for endpoints that do not exist"

@@ -1,0 +1,178 @@
+"""Schemathesis against the live OpenAPI document, in-process over WSGI, on the test database with the matrix
+world in it: every operation, called as a role that may use it, with generated requests (the schema's examples,
+its coverage cases and bounded fuzzing, derandomised for a stable CI). Checks: no 5xx, every status documented,
+every body and content type as the schema says.
+
+Generated identifiers are mostly unknown, so about half of the cases are pointed at real objects, in and out of
+the caller's scope (``Steer``), and get past the 404 into the code behind it."""
+from __future__ import annotations
+
+import zlib
+
+import pytest
+import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
+from hypothesis import HealthCheck, settings
+from rest_framework.authtoken.models import Token
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from config.wsgi import application
+from tests.factories import synthetic_resident_id
+from tests.helpers import SENDER_ID
+from tests.matrix_world import IN, OUT, MatrixWorld
+
+MAX_EXAMPLES = 25
+
+schema = schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", application)
+schema.config.generation.update(max_examples=MAX_EXAMPLES, deterministic=True)
+
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+
+REFERENCE = r"^/api/v1/(organizations|facilities|staff|vehicles|devices)/"
+
+# Who calls what. Every operation of the schema is in exactly one run (test_every_operation_has_a_caller).
+# - devices post checkpoint events and X-ray screenings (a screener could too; the device is the harder caller);
+# - outlet staff record acceptances;
+# - superusers write reference data (everyone else gets 403 there, which the permission matrix covers).
+#   Generated DELETEs are destructive, but only within the test's transaction, so nothing is excluded for it;
+# - a supervisor does everything else: reads, trace, search, reveal, blacklist, alerts, re-checks, audit log,
+#   and signing in (POST auth/token/ takes no credentials: generated usernames meet the lockout and the
+#   login throttle, whose 429 answers are documented too).
+device_schema = schema.include(path=["/api/v1/events/", "/api/v1/screenings/"], method="POST")
+outlet_schema = schema.include(path="/api/v1/acceptances/", method="POST")
+superuser_schema = schema.include(path_regex=REFERENCE, method=["POST", "PUT", "PATCH", "DELETE"])
+supervisor_schema = (schema.exclude(path=["/api/v1/events/", "/api/v1/screenings/", "/api/v1/acceptances/"],
+                                    method="POST")
+                     .exclude(path_regex=REFERENCE, method=["POST", "PUT", "PATCH", "DELETE"]))
+
+# The world is built once per operation and shared by its examples, on purpose (its transaction ends with the test).
+HEALTH = settings(suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+
+
+class Steer:
+    """Points about half of the generated cases at real objects of the matrix world, by the names the schema
+    gives identifiers in paths and bodies: all of one side, ZTO (in the caller's scope) or YTO (out of it), so
+    that the values fit together. The choice hashes the case, so it is as deterministic as the generation."""
+
+    def __init__(self, m: MatrixWorld):
+        w = m.world
+        zto_vehicle, yto_vehicle = m.vehicles
+        staff = (["E1002", "E1001"], ["E2001"])
+        identity = {"id_type": ["RESIDENT_ID"], "id_number": [SENDER_ID, synthetic_resident_id(5)],
+                    "phone": ["13800138000"]}
+        plates = ([zto_vehicle.plate], [yto_vehicle.plate])
+        waybills = ([m.zto_parcel.waybill_no], [m.yto_parcel.waybill_no])
+
+        def pks(*pairs):
+            return tuple([str(obj.pk) for obj in side] for side in zip(*pairs, strict=True))
+
+        # Path parameters by the collection they address (the schema calls every primary key "id").
+        self.path = {
+            "organizations": {"code": (["ZTO"], ["YTO"])},
+            "facilities": {"code": ([w.zto_outlet.code, w.zto_hub.code], [w.yto_outlet.code, w.yto_hub.code])},
+            "staff": {"employee_no": staff}, "couriers": {"employee_no": staff},
+            "vehicles": {"plate": plates},
+            "devices": {"serial": ([w.zto_device.serial, m.outlet_device.serial], [w.yto_device.serial])},
+            "parcels": {"waybill_no": waybills},
+            "alerts": {"id": pks((m.alerts["hub"], m.alerts["yto"]), (m.alerts["outlet"], m.alerts["yto"]))},
+            "blacklist": {"id": pks((m.blacklist["zto"], m.blacklist["yto"]), (m.blacklist["sh"], m.blacklist["js"]))},
+            "audit-entries": {"id": pks((m.audit_entries[IN], m.audit_entries[OUT]))},
+            "screenings": {"id": pks((m.zto_screening, m.yto_screening))},
+        }
+        self.body = {
+            "waybill_no": waybills,
+            "facility": ([w.zto_hub.code, w.zto_outlet.code], [w.yto_hub.code, w.yto_outlet.code]),
+            "operator": staff, "courier": staff, "employee_no": staff,
+            "organization": (["ZTO"], ["YTO"]),
+            "vehicle": plates,
+            **{name: (values, values) for name, values in identity.items()},
+        }
+
+    def __call__(self, case):
+        digest = zlib.crc32(repr((case.operation.label, case.path_parameters, case.query, case.body)).encode())
+        if digest % 2:
+            return
+        side = digest // 2 % 2
+
+        def pick(values: tuple, salt: int):
+            choices = values[side]
+            return choices[(digest // 4 + salt) % len(choices)]
+
+        known = self.path.get(case.operation.path.split("/")[3], {})
+        for salt, name in enumerate(case.path_parameters or {}):
+            if name in known:
+                case.path_parameters[name] = pick(known[name], salt)
+        body = case.body
+        if isinstance(body, dict):
+            events = body.get("events")
+            for data in [body, *(events if isinstance(events, list) else [])]:
+                if isinstance(data, dict):
+                    for salt, name in enumerate(list(data)):
+                        if name in self.body and isinstance(data[name], str):
+                            data[name] = pick(self.body[name], salt)
+
+
+@pytest.fixture(autouse=True)
+def keep_the_test_connection():
+    """Django closes the database connection when a request ends; in-process over WSGI that is the test's own
+    connection, inside its transaction. Django's test client holds it open the same way."""
+    signals = (request_started, request_finished)
+    for signal in signals:
+        signal.disconnect(close_old_connections)
+    yield
+    for signal in signals:
+        signal.connect(close_old_connections)
+
+
+@pytest.fixture
+def steer(world):
+    return Steer(MatrixWorld(world))
+
+
+def token_for(user) -> dict:
+    return {"Authorization": f"Token {Token.objects.get_or_create(user=user)[0].key}"}
+
+
+@supervisor_schema.parametrize()
+@HEALTH
+def test_api_as_supervisor(case, world, steer):
+    steer(case)
+    case.call_and_validate(headers=token_for(world.users["supervisor"]), checks=CHECKS)
+
+
+@superuser_schema.parametrize()
+@HEALTH
+def test_reference_data_as_superuser(case, world, steer):
+    steer(case)
+    case.call_and_validate(headers=token_for(world.users["superuser"]), checks=CHECKS)
+
+
+@device_schema.parametrize()
+@HEALTH
+def test_scans_as_device(case, world, steer):
+    steer(case)
+    case.call_and_validate(headers={"Authorization": f"Api-Key {world.zto_device.plain_api_key}"}, checks=CHECKS)
+
+
+@outlet_schema.parametrize()
+@HEALTH
+def test_acceptances_as_outlet_staff(case, world, steer):
+    steer(case)
+    case.call_and_validate(headers=token_for(world.users["outlet_staff"]), checks=CHECKS)
+
+
+def test_every_operation_has_a_caller():
+    def operations(s):
+        return {(op.ok().method.upper(), op.ok().path) for op in s.get_all_operations()}
+
+    runs = [operations(s) for s in (supervisor_schema, superuser_schema, device_schema, outlet_schema)]
+    everything = operations(schema)
+    assert len(everything) > 40
+    assert set().union(*runs) == everything
+    assert sum(len(run) for run in runs) == len(everything)  # and none twice
