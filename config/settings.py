@@ -146,7 +146,9 @@ GREENSHIELD_EVENT_MAX_FUTURE_SKEW_SECONDS = int(os.environ.get("GREENSHIELD_EVEN
 GREENSHIELD_MAX_LEG_HOURS = float(os.environ.get("GREENSHIELD_MAX_LEG_HOURS", "72"))
 # Retention per data class [R19], in days (the nearest published figure for express data is 3 years).
 GREENSHIELD_RETENTION_DAYS = {
-    "recipient": int(os.environ.get("GREENSHIELD_RETENTION_RECIPIENT_DAYS", str(3 * 365))),
+    # an acceptance's sender and recipient contact details, from the attempt
+    "acceptance": int(os.environ.get("GREENSHIELD_RETENTION_ACCEPTANCE_DAYS", str(3 * 365))),
+    # a sender's identity, from their last parcel
     "sender": int(os.environ.get("GREENSHIELD_RETENTION_SENDER_DAYS", str(3 * 365))),
     "blacklist": int(os.environ.get("GREENSHIELD_RETENTION_BLACKLIST_DAYS", "365")),
 }

@@ -9,7 +9,7 @@ class CommonConfig(AppConfig):
     def ready(self):
         from django.core.signals import setting_changed
 
-        from . import keyring
+        from . import checks, keyring  # noqa: F401  (checks registers the admin guard)
 
         keyring.install_from_settings()
         setting_changed.connect(keyring.on_setting_changed)

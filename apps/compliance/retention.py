@@ -27,9 +27,10 @@ class DataClass:
 
 
 DATA_CLASSES = [
-    DataClass("recipient", AcceptanceRecord, "recorded_at",
-              {"recipient_name": None, "recipient_phone": None, "recipient_address": None},
-              "recipient"),
+    DataClass("acceptance", AcceptanceRecord, "recorded_at",
+              {"given_sender_name": None, "given_sender_phone": None, "given_sender_address": None,
+               "recipient_name": None, "recipient_phone": None, "recipient_address": None},
+              "acceptance"),
     DataClass("sender", Sender, "last_seen_at",
               {"name": None, "id_number": None, "id_number_index": None, "phone": None, "phone_index": None,
                "address": None}, "sender"),

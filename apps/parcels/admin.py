@@ -177,7 +177,7 @@ class AcceptanceItemInline(ReadOnlyInline):
 
 def _masked_sender(record: AcceptanceRecord) -> dict:
     if not hasattr(record, "_masked_sender"):
-        record._masked_sender = record.sender.masked
+        record._masked_sender = record.masked_sender
     return record._masked_sender
 
 

@@ -44,6 +44,12 @@ class AcceptanceRecord(models.Model):
     staff = models.ForeignKey("organizations.Staff", on_delete=models.PROTECT, related_name="acceptances")
     account = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
     sender = models.ForeignKey("senders.Sender", on_delete=models.PROTECT, related_name="acceptances")
+    # The sender's contact details as given at this attempt [R1]: the Sender keeps only the latest ones.
+    given_sender_name = EncryptedTextField()
+    given_sender_phone = EncryptedTextField()
+    given_sender_address = EncryptedTextField()
+    given_sender_organization_name = models.CharField(max_length=200, blank=True)
+    given_sender_uscc = models.CharField(max_length=18, blank=True)
     recipient_name = EncryptedTextField()
     recipient_phone = EncryptedTextField()
     recipient_address = EncryptedTextField()
@@ -58,6 +64,23 @@ class AcceptanceRecord(models.Model):
 
     def __str__(self):
         return f"{self.waybill_no or '(no waybill)'} {self.outcome}"
+
+    def _sender_fields(self) -> dict:
+        """The sender as at this attempt: identity from the Sender, contact details from the snapshot."""
+        sender = self.sender
+        return {"kind": sender.kind, "name": self.given_sender_name, "id_type": sender.id_type,
+                "id_number": sender.id_number, "phone": self.given_sender_phone, "address": self.given_sender_address,
+                "organization_name": self.given_sender_organization_name, "uscc": self.given_sender_uscc}
+
+    @property
+    def masked_sender(self) -> dict:
+        fields = self._sender_fields()
+        return {**fields, "name": masking.mask_name(fields["name"]), "id_number": masking.mask_id_number(fields["id_number"]),
+                "phone": masking.mask_phone(fields["phone"]), "address": masking.mask_address(fields["address"])}
+
+    @property
+    def unmasked_sender(self) -> dict:
+        return self._sender_fields()
 
     @property
     def masked_recipient(self) -> dict:

@@ -161,6 +161,8 @@ def acceptance_record(*, account, sender: dict, recipient: dict, items: list[dic
     record = AcceptanceRecord(
         waybill_no=waybill_no or "", outcome=decision.outcome, refusal_reason=decision.refusal_reason or "",
         organization=organization, outlet=outlet, staff=staff, account=account, sender=sender_obj,
+        given_sender_name=sender["name"], given_sender_phone=sender["phone"], given_sender_address=sender["address"],
+        given_sender_organization_name=sender.get("organization_name", ""), given_sender_uscc=sender.get("uscc", ""),
         recipient_name=recipient["name"], recipient_phone=recipient["phone"], recipient_address=recipient["address"],
         recipient_region_code=recipient["region_code"], weight_g=weight_g, recorded_at=now,
         request_id=_request_id(),
@@ -238,5 +240,5 @@ def parcel_reveal(*, user, parcel: Parcel, reason: str, legal_basis: str = "", c
                  organization=parcel.organization, province=parcel.organization.province,
                  data={"fields": ["sender", "recipient"], "legal_basis": legal_basis, "case_reference": case_reference})
     acceptance = parcel.acceptance
-    return {"waybill_no": parcel.waybill_no, "sender": parcel.sender.unmasked,
+    return {"waybill_no": parcel.waybill_no, "sender": acceptance.unmasked_sender,
             "recipient": acceptance.unmasked_recipient}

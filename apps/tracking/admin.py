@@ -173,7 +173,7 @@ def parcel_page_context(*, user, parcel) -> dict:
         raise Http404("Not found.") from None
     parcel = trace.parcel
     acceptance = parcel.acceptance
-    sender = parcel.sender.masked
+    sender = parcel.acceptance.masked_sender
     other_parcels = parcel_list(user=user).filter(sender_id=parcel.sender_id).count()
     changelist = reverse("admin:parcels_parcel_changelist")
     return {

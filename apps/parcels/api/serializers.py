@@ -133,7 +133,7 @@ def acceptance_representation(record) -> dict:
         "recorded_at": _TIME.to_representation(record.recorded_at),
         "outlet": record.outlet.code,
         "accepted_by": record.staff.employee_no,
-        "sender": {k: v for k, v in record.sender.masked.items() if k in {"kind", "name", "id_type", "id_number",
+        "sender": {k: v for k, v in record.masked_sender.items() if k in {"kind", "name", "id_type", "id_number",
                                                                           "phone", "address"}},
         "recipient": record.masked_recipient,
         "controls": {

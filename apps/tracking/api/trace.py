@@ -67,7 +67,7 @@ def trace_representation(t: selectors.Trace) -> dict:
                    "outlet": parcel.outlet.code, "accepted_at": _t(parcel.accepted_at),
                    "accepted_by": acceptance.staff.employee_no, "weight_g": acceptance.weight_g,
                    "contract_customer": parcel.contract_customer},
-        "sender": {k: v for k, v in parcel.sender.masked.items() if v != ""},
+        "sender": {k: v for k, v in acceptance.masked_sender.items() if v != ""},
         "recipient": acceptance.masked_recipient,
         "controls": {
             "inspection": {"result": inspection.result, "passed": inspection.passed,

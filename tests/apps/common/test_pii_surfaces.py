@@ -37,3 +37,19 @@ def test_logs_hold_no_personal_data(world, client_for, caplog):
     assert caplog.records, "the requests should have logged something (at least the 400)"
     for value in plaintexts:
         assert value not in logged
+
+
+def test_the_admin_guard_flags_an_encrypted_field_shown_by_name(monkeypatch):
+    """A display method named like an encrypted model field loses to the field, which decrypts: the system
+    check refuses such an admin (it caught exactly that while the sender snapshot was added)."""
+    from django.contrib import admin
+
+    from apps.common.checks import no_encrypted_field_in_admin
+    from apps.organizations.models import Staff
+
+    class Careless(admin.ModelAdmin):
+        list_display = ("employee_no", "name")
+
+    assert no_encrypted_field_in_admin(None) == []
+    monkeypatch.setattr(admin.site, "_registry", {Staff: Careless(Staff, admin.site)})
+    assert [e.id for e in no_encrypted_field_in_admin(None)] == ["greenshield.E001"]

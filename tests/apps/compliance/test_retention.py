@@ -24,32 +24,33 @@ def age(model, field, days):
 def test_expired_recipients_and_senders_are_anonymised_and_recorded(world, client_for):
     waybill = accept(client_for("outlet_staff"))["waybill_no"]
     limit = settings.GREENSHIELD_RETENTION_DAYS
-    age(AcceptanceRecord, "recorded_at", limit["recipient"] + 1)
+    age(AcceptanceRecord, "recorded_at", limit["acceptance"] + 1)
     age(Sender, "last_seen_at", limit["sender"] + 1)
 
-    assert retention_sweep() == {"recipient": 1, "sender": 1, "blacklist": 0}
+    assert retention_sweep() == {"acceptance": 1, "sender": 1, "blacklist": 0}
 
     record = AcceptanceRecord.objects.get()
     assert (record.recipient_name, record.recipient_phone, record.recipient_address) == (None, None, None)
+    assert (record.given_sender_name, record.given_sender_phone, record.given_sender_address) == (None, None, None)
     assert record.recipient_region_code == "320102"  # not personal: kept for statistics
     sender = Sender.objects.get()
     assert sender.name is None and sender.id_number is None and sender.id_number_index is None
     assert sender.phone_index is None
-    assert set(DestructionRecord.objects.values_list("data_class", "records")) == {("recipient", 1), ("sender", 1)}
+    assert set(DestructionRecord.objects.values_list("data_class", "records")) == {("acceptance", 1), ("sender", 1)}
     assert AuditEntry.objects.filter(action="retention.anonymise").count() == 2
     parcel = Parcel.objects.get(waybill_no=waybill)
     assert chain_verify(parcel).valid
     trace = client_for("supervisor").get(f"/api/v1/parcels/{waybill}/trace/")
     assert trace.status_code == 200 and trace.json()["integrity"]["valid"]
 
-    assert retention_sweep() == {"recipient": 0, "sender": 0, "blacklist": 0}  # nothing twice
+    assert retention_sweep() == {"acceptance": 0, "sender": 0, "blacklist": 0}  # nothing twice
     assert DestructionRecord.objects.count() == 2
 
 
 def test_data_within_retention_is_kept(world, client_for):
     accept(client_for("outlet_staff"))
-    age(AcceptanceRecord, "recorded_at", settings.GREENSHIELD_RETENTION_DAYS["recipient"] - 1)
-    assert retention_sweep()["recipient"] == 0
+    age(AcceptanceRecord, "recorded_at", settings.GREENSHIELD_RETENTION_DAYS["acceptance"] - 1)
+    assert retention_sweep()["acceptance"] == 0
     assert AcceptanceRecord.objects.get().recipient_name == acceptance_body()["recipient"]["name"]
 
 

@@ -189,3 +189,25 @@ def test_a_failure_after_the_audit_entry_rolls_it_back_with_the_reveal(world, cl
     assert response.status_code == 500
     assert_nothing_revealed(response)
     assert not reveals().exists()
+
+
+def test_reveal_shows_the_senders_details_as_given_for_that_parcel(world, client_for):
+    """[R1] A sender who later gives a new phone and address keeps the old ones on the earlier parcel."""
+    from tests.helpers import acceptance_body as body
+
+    outlet = client_for("outlet_staff")
+    first = outlet.post("/api/v1/acceptances/", body(), format="json").json()["waybill_no"]
+    moved = body()
+    moved["sender"] = {**moved["sender"], "phone": "13911112222", "address": "上海市黄浦区新地址9号"}
+    second = outlet.post("/api/v1/acceptances/", moved, format="json").json()["waybill_no"]
+    supervisor = client_for("supervisor")
+
+    def sender(waybill):
+        response = supervisor.post(f"/api/v1/parcels/{waybill}/reveal/", {"reason": "history check"}, format="json")
+        return response.json()["sender"]
+
+    assert (sender(first)["phone"], sender(first)["address"]) == ("+8613800138000", body()["sender"]["address"])
+    assert (sender(second)["phone"], sender(second)["address"]) == ("+8613911112222", "上海市黄浦区新地址9号")
+    assert sender(first)["id_number"] == sender(second)["id_number"]  # one person, one Sender
+    trace = supervisor.get(f"/api/v1/parcels/{first}/trace/").json()
+    assert trace["sender"]["phone"] == "138****8000"
