@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from apps.audit.services import audit_record
+from apps.common.request_context import current_request_id
 from apps.compliance.services import alert_raise
 from apps.senders.models import Verification
 from apps.senders.services import (
@@ -165,7 +166,7 @@ def acceptance_record(*, account, sender: dict, recipient: dict, items: list[dic
         given_sender_organization_name=sender.get("organization_name", ""), given_sender_uscc=sender.get("uscc", ""),
         recipient_name=recipient["name"], recipient_phone=recipient["phone"], recipient_address=recipient["address"],
         recipient_region_code=recipient["region_code"], weight_g=weight_g, recorded_at=now,
-        request_id=_request_id(),
+        request_id=current_request_id(),
     )
     record.save()
     AcceptanceItem.objects.bulk_create([
@@ -217,12 +218,6 @@ def acceptance_record(*, account, sender: dict, recipient: dict, items: list[dic
                        "outlet": outlet.code, "staff": staff.employee_no, "sender": str(sender_obj.pk)})
     record.parcel_obj = parcel
     return record
-
-
-def _request_id() -> str:
-    from apps.common.request_context import current_request_id
-
-    return current_request_id()
 
 
 REVEAL_ROLES = (Role.SUPERVISOR, Role.REGULATOR)

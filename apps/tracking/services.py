@@ -84,11 +84,10 @@ def chain_verify(parcel) -> chain.Verdict:
 
 def chains_verify_all(*, batch_size: int = 2000, progress=None):
     """Stream every parcel's chain (in parcel order, one query per ``batch_size`` parcels) and yield
-    ``(parcel, verdict)`` for each. ``progress`` is called with the number of parcels checked so far."""
+    ``(parcel, verdict)`` for each. ``progress`` is called with the size of each batch checked."""
     from apps.parcels.models import Parcel
 
     last_id = None
-    checked = 0
     while True:
         parcels = Parcel.objects.order_by("id").only("id", "waybill_no", "chain_length", "chain_head")
         if last_id is not None:
@@ -103,7 +102,6 @@ def chains_verify_all(*, batch_size: int = 2000, progress=None):
         for parcel in parcels:
             yield parcel, chain.verify(links[parcel.id], expected_length=parcel.chain_length,
                                        expected_head=parcel.chain_head)
-        checked += len(parcels)
         if progress:
             progress(len(parcels))
         last_id = parcels[-1].id
