@@ -14,7 +14,6 @@ from apps.senders.models import Verification
 from apps.senders.services import (
     sender_blacklist_entry,
     sender_upsert,
-    staff_blacklist_entry,
     staff_ensure_not_blacklisted,
 )
 from apps.tracking.services import LinkSpec, chain_append
@@ -113,18 +112,8 @@ def _staff_of(account):
 def acceptance_precheck(*, account) -> None:
     """Refuse, before anything else, an account that cannot accept: not linked to outlet staff, or blacklisted
     [R15]. A blacklisted member's attempt is itself recorded (alert and audit entry) before the 403."""
-    staff = _staff_of(account)
-    entry = staff_blacklist_entry(staff=staff)
-    if entry is None:
-        return
-    with transaction.atomic():
-        alert_raise(kind=AlertKind.BLACKLISTED_STAFF_ATTEMPT, organization=staff.organization,
-                    facility=account.facility,
-                    summary=f"Blacklisted staff {staff.employee_no} tried to accept a parcel at {account.facility.code}",
-                    detail={"staff": staff.employee_no, "blacklist_entry": str(entry.pk)})
-        audit_record(actor=account, action="acceptance.denied", target=staff, target_repr=staff.employee_no,
-                     organization=staff.organization, data={"reason": "staff_blacklisted"})
-    raise PermissionDenied("This staff member is blacklisted and cannot accept parcels.", code="staff_blacklisted")
+    staff_ensure_not_blacklisted(staff=_staff_of(account), action="accept parcels", actor=account,
+                                 facility=account.facility, audit_action="acceptance.denied")
 
 
 @transaction.atomic

@@ -43,13 +43,22 @@ def _operator(facility: Facility, employee_no: str) -> Staff:
     return operator
 
 
-@transaction.atomic
 def screening_record(*, actor, waybill_no: str, facility: str, machine_id: str, operator: str, result: str,
                      image_ref: str, image_sha256: str, screened_at) -> Screening:
-    """Record one X-ray result [R12]; SUSPECT or PROHIBITED put the parcel on hold and raise an alert [R13]."""
+    """Record one X-ray result [R12]; SUSPECT or PROHIBITED put the parcel on hold and raise an alert [R13].
+    A blacklisted operator is refused, and the refused attempt recorded, before anything else [R15]."""
     facility_obj = _screening_facility(actor, facility)
     operator_obj = _operator(facility_obj, operator)
-    staff_ensure_not_blacklisted(staff=operator_obj, action="screen parcels")
+    staff_ensure_not_blacklisted(staff=operator_obj, action="screen parcels", actor=actor, facility=facility_obj,
+                                 audit_action="screening.denied")
+    return _screening_store(actor=actor, facility_obj=facility_obj, operator_obj=operator_obj, waybill_no=waybill_no,
+                            machine_id=machine_id, result=result, image_ref=image_ref, image_sha256=image_sha256,
+                            screened_at=screened_at)
+
+
+@transaction.atomic
+def _screening_store(*, actor, facility_obj, operator_obj, waybill_no, machine_id, result, image_ref, image_sha256,
+                     screened_at) -> Screening:
     parcel = parcel_for_update(organization=facility_obj.organization, waybill_no=waybill_no)
     device = actor.device if is_device(actor) else None
     screening = Screening.objects.create(

@@ -9,7 +9,7 @@ from apps.audit.services import audit_record
 from apps.common.fields import blind_index_filter
 from apps.common.locks import xact_lock
 from greenshield import crypto, masking
-from greenshield.enums import BlacklistSubject, Role, SenderKind
+from greenshield.enums import AlertKind, BlacklistSubject, Role, SenderKind
 from greenshield.errors import Conflict, PermissionDenied, ValidationFailed
 from greenshield.identity import identity_index_value
 
@@ -69,10 +69,25 @@ def staff_blacklist_entry(*, staff) -> BlacklistEntry | None:
     return matches[0] if matches else None
 
 
-def staff_ensure_not_blacklisted(*, staff, action: str, actor=None) -> None:
+def staff_ensure_not_blacklisted(*, staff, action: str, actor=None, facility=None, audit_action: str = "") -> None:
+    """403 ``staff_blacklisted`` for barred staff [R15]. Given an ``actor``, the refused attempt is itself
+    recorded first — an alert and an audit entry, in their own transaction, so the 403 cannot roll them back.
+    Call it before the transaction of the action it guards."""
     entry = staff_blacklist_entry(staff=staff)
-    if entry is not None:
-        raise PermissionDenied("This staff member is blacklisted and cannot " + action + ".", code="staff_blacklisted")
+    if entry is None:
+        return
+    if actor is not None:
+        from apps.compliance.services import alert_raise
+
+        with transaction.atomic():
+            where = f" at {facility.code}" if facility is not None else ""
+            alert_raise(kind=AlertKind.BLACKLISTED_STAFF_ATTEMPT, organization=staff.organization, facility=facility,
+                        summary=f"Blacklisted staff {staff.employee_no} tried to {action}{where}",
+                        detail={"staff": staff.employee_no, "blacklist_entry": str(entry.pk)})
+            audit_record(actor=actor, action=audit_action or "staff.denied", target=staff,
+                         target_repr=staff.employee_no, organization=staff.organization,
+                         data={"reason": "staff_blacklisted"})
+    raise PermissionDenied(f"This staff member is blacklisted and cannot {action}.", code="staff_blacklisted")
 
 
 @transaction.atomic

@@ -223,8 +223,13 @@ def test_a_blacklisted_operator_cannot_screen(world, client_for, waybill):
         response = post(client_for(kind), screening_body(waybill, "SUSPECT"))
         assert response.status_code == 403, response.content
         assert [e["code"] for e in response.json()["errors"]] == ["staff_blacklisted"]
-    assert_nothing_recorded()
+    assert not Screening.objects.exists()
+    assert not CheckpointEvent.objects.filter(type="SCREENED").exists()
     assert Parcel.objects.get(waybill_no=waybill).status == "ACCEPTED"
+    # The refused attempts are themselves on record, as at acceptance [R15].
+    assert list(Alert.objects.values_list("kind", flat=True)) == ["blacklisted_staff_attempt"] * 2
+    assert set(Alert.objects.values_list("facility__code", flat=True)) == {"SH-HUB-01"}
+    assert AuditEntry.objects.filter(action="screening.denied", target_repr="E1002").count() == 2
 
 
 def test_a_regional_blacklist_entry_bars_the_operator_too(world, client_for, waybill):
