@@ -123,7 +123,10 @@ def vehicle_aboard(*, user, plate: str, at: datetime.datetime):
     """Parcels aboard at instant ``at``: loaded onto the vehicle before ``at`` (within the longest plausible
     leg) and not unloaded from it between the loading and ``at``."""
     vehicle = _vehicle(user, plate)
-    horizon = at - datetime.timedelta(hours=settings.GREENSHIELD_MAX_LEG_HOURS)
+    try:
+        horizon = at - datetime.timedelta(hours=settings.GREENSHIELD_MAX_LEG_HOURS)
+    except OverflowError:  # an instant at the very start of the calendar: nothing can have been loaded before it
+        horizon = at
     unloaded_since = CheckpointEvent.objects.filter(
         parcel=OuterRef("parcel"), vehicle=vehicle, type="UNLOADED",
         occurred_at__gte=OuterRef("occurred_at"), occurred_at__lte=at)
