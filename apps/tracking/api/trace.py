@@ -195,7 +195,7 @@ class VehicleParcelsView(APIView):
                                                            until=_parse_time(request, "until"))
         paginator = NewestFirst()
         page = list(paginator.paginate_queryset(loadings, request, view=self))
-        unloadings = {} if at is not None else selectors.vehicle_unloadings(vehicle=vehicle, loadings=page)
+        unloadings = selectors.vehicle_unloadings(vehicle=vehicle, loadings=page)  # with ?at=, the later unloading
         rows = []
         for loading in page:
             unloaded = unloadings.get(loading.pk)

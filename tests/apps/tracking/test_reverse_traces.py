@@ -238,6 +238,8 @@ def test_what_was_aboard_at_an_instant(journey, client_for, moment, aboard):
 
     assert response.status_code == 200, response.content
     assert [r["waybill_no"] for r in response.json()["results"]] == ([journey.waybill_no] if aboard else [])
+    if aboard:  # aboard at T, and the answer also says when it came off
+        assert t(response.json()["results"][0]["unloaded_at"]) == journey.times["UNLOADED"]
     if aboard:
         assert t(response.json()["results"][0]["loaded_at"]) == journey.times["LOADED"]
 
