@@ -57,7 +57,30 @@ class PersonalDataLookupGuardMixin:
         return super().lookup_allowed(lookup, value, request)
 
 
-class ScopedModelAdmin(NotFoundOutOfScopeMixin, PersonalDataLookupGuardMixin, admin.ModelAdmin):
+class RolePermissionsMixin:
+    """Admin permissions from the role, not from Django model permissions (the role groups carry none):
+    ``may_view`` opens the pages, ``may_write`` adds, changes and deletes."""
+
+    may_view = staticmethod(can_view_admin)
+    may_write = staticmethod(is_operator)
+
+    def has_module_permission(self, request):
+        return self.may_view(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return self.may_view(request.user)
+
+    def has_add_permission(self, request):
+        return self.may_write(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return self.may_write(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return self.may_write(request.user)
+
+
+class ScopedModelAdmin(RolePermissionsMixin, NotFoundOutOfScopeMixin, PersonalDataLookupGuardMixin, admin.ModelAdmin):
     """Reference data in the admin. ``selector`` (a ``staticmethod`` taking ``user=``) gives what the user may
     see; supervisors and regulators view it, superusers also add, change and delete. Permissions come from
     the role, not from Django model permissions (the role groups carry none). Writes are audited as
@@ -73,22 +96,6 @@ class ScopedModelAdmin(NotFoundOutOfScopeMixin, PersonalDataLookupGuardMixin, ad
         if ordering:
             queryset = queryset.order_by(*ordering)
         return queryset
-
-    # -- what the user may do ---------------------------------------------------------------------------
-    def has_module_permission(self, request):
-        return can_view_admin(request.user)
-
-    def has_view_permission(self, request, obj=None):
-        return can_view_admin(request.user)
-
-    def has_add_permission(self, request):
-        return is_operator(request.user)
-
-    def has_change_permission(self, request, obj=None):
-        return is_operator(request.user)
-
-    def has_delete_permission(self, request, obj=None):
-        return is_operator(request.user)
 
     # -- audited writes ---------------------------------------------------------------------------------
     def audit_organization(self, obj):
@@ -116,23 +123,10 @@ class ScopedModelAdmin(NotFoundOutOfScopeMixin, PersonalDataLookupGuardMixin, ad
             super().delete_queryset(request, queryset)
 
 
-class SuperuserOnlyAdminMixin:
+class SuperuserOnlyAdminMixin(RolePermissionsMixin):
     """For admins only operators may open at all (accounts)."""
 
-    def has_module_permission(self, request):
-        return is_operator(request.user)
-
-    def has_view_permission(self, request, obj=None):
-        return is_operator(request.user)
-
-    def has_add_permission(self, request):
-        return is_operator(request.user)
-
-    def has_change_permission(self, request, obj=None):
-        return is_operator(request.user)
-
-    def has_delete_permission(self, request, obj=None):
-        return is_operator(request.user)
+    may_view = staticmethod(is_operator)
 
 
 class ReadOnlyAdminMixin:

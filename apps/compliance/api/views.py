@@ -69,18 +69,18 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
                    responses={200: AlertSerializer, 409: client_error("The alert is not open.", "alert_not_open")})
     @action(detail=True, methods=["post"])
     def acknowledge(self, request, pk=None):
-        alert = self.get_object()
-        serializer = AlertNoteSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        alert = services.alert_acknowledge(alert=alert, actor=request.user, note=serializer.validated_data["note"])
-        return Response(AlertSerializer(alert).data)
+        return self._review(request, AlertNoteSerializer, services.alert_acknowledge)
 
     @extend_schema(request=AlertResolveSerializer, summary="Resolve an alert with a note",
                    responses={200: AlertSerializer, 409: client_error("The alert is already resolved.", "alert_resolved")})
     @action(detail=True, methods=["post"])
     def resolve(self, request, pk=None):
+        return self._review(request, AlertResolveSerializer, services.alert_resolve)
+
+    def _review(self, request, serializer_class, service):
+        """Acknowledge or resolve the alert in scope with the note given."""
         alert = self.get_object()
-        serializer = AlertResolveSerializer(data=request.data)
+        serializer = serializer_class(data=request.data)
         serializer.is_valid(raise_exception=True)
-        alert = services.alert_resolve(alert=alert, actor=request.user, note=serializer.validated_data["note"])
+        alert = service(alert=alert, actor=request.user, note=serializer.validated_data["note"])
         return Response(AlertSerializer(alert).data)
