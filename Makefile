@@ -38,6 +38,7 @@ bench: install
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/bandit -q -r apps greenshield config -lll
 	$(BIN)/python scripts/audit_dependencies.py
 

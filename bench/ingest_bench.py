@@ -286,7 +286,7 @@ def main() -> None:
     log("[5/5] baseline again")
     raw_after = run_raw(dsn, plan, parcel_ids, refs)
     log(f"      {raw_after:,.0f} events/s")
-    from apps.tracking.models import CheckpointEvent
+    from apps.parcels.models import CheckpointEvent
 
     stored = CheckpointEvent.objects.count()
     raw = (raw_before + raw_after) / 2

@@ -31,6 +31,35 @@ def canonical_json(content: dict) -> bytes:
     return orjson.dumps(content, option=orjson.OPT_SORT_KEYS)
 
 
+def _id(value) -> str | None:
+    return None if value is None else str(value)
+
+
+def link_content(*, parcel, seq: int, type: str, event_id, occurred_at: datetime.datetime,
+                 recorded_at: datetime.datetime, facility=None, vehicle=None, courier=None, device=None,
+                 actor: str = "", location: dict | None = None, detail: dict | None = None,
+                 flags: list | None = None) -> dict:
+    """The canonical content of one link of a parcel's chain — the only place it is built, for the links the
+    services write (acceptance, inspection, screening, re-check) and the scans ingest stores alike. References
+    are ids (renaming a facility never breaks a chain); times are canonical UTC."""
+    return {
+        "parcel": _id(parcel),
+        "seq": seq,
+        "type": str(type),
+        "event_id": _id(event_id),
+        "occurred_at": canonical_time(occurred_at),
+        "recorded_at": canonical_time(recorded_at),
+        "facility": _id(facility),
+        "vehicle": _id(vehicle),
+        "courier": _id(courier),
+        "device": _id(device),
+        "actor": actor,
+        "location": location,
+        "detail": detail if detail is not None else {},
+        "flags": list(flags or ()),
+    }
+
+
 def link_hash(prev_hash: str, content: dict) -> str:
     return hashlib.sha256(prev_hash.encode() + canonical_json(content)).hexdigest()
 

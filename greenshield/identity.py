@@ -10,11 +10,12 @@ from __future__ import annotations
 import datetime
 import re
 from collections.abc import Callable
-from enum import StrEnum
 
 import phonenumbers
 from stdnum.cn import uscc as _uscc
 from stdnum.exceptions import ValidationError as _StdnumError
+
+from .enums import LabelledEnum
 
 __all__ = [
     "IdType",
@@ -33,15 +34,15 @@ __all__ = [
 ]
 
 
-class IdType(StrEnum):
-    RESIDENT_ID = "RESIDENT_ID"
-    PASSPORT = "PASSPORT"
-    HK_MACAO_PERMIT = "HK_MACAO_PERMIT"
-    TAIWAN_PERMIT = "TAIWAN_PERMIT"
-    RESIDENCE_PERMIT = "RESIDENCE_PERMIT"
-    FOREIGNER_PR = "FOREIGNER_PR"
-    MILITARY_ID = "MILITARY_ID"
-    OTHER = "OTHER"
+class IdType(LabelledEnum):
+    RESIDENT_ID = "RESIDENT_ID", "Resident identity card (居民身份证)"
+    PASSPORT = "PASSPORT", "Passport"
+    HK_MACAO_PERMIT = "HK_MACAO_PERMIT", "Mainland travel permit, Hong Kong / Macao residents"
+    TAIWAN_PERMIT = "TAIWAN_PERMIT", "Mainland travel permit, Taiwan residents"
+    RESIDENCE_PERMIT = "RESIDENCE_PERMIT", "Residence permit, Hong Kong / Macao / Taiwan residents"
+    FOREIGNER_PR = "FOREIGNER_PR", "Foreign permanent resident ID card"
+    MILITARY_ID = "MILITARY_ID", "Military ID"
+    OTHER = "OTHER", "Other document"
 
 
 class IdentityError(ValueError):

@@ -5,15 +5,15 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-CUSTODY_TAKING = frozenset({"ACCEPTED", "HANDOVER", "OUT_FOR_DELIVERY", "DELIVERY_FAILED"})
-CUSTODY_ENDING = frozenset({"ARRIVED", "SORTED", "LOADED", "UNLOADED", "RETURNED"})
+from .enums import Custody as CustodyEffect
+from .enums import EventType
+from .enums import Leg as LegEffect
 
-ROLE_OF_TYPE = {
-    "ACCEPTED": "accepted", "INSPECTED": "inspected", "SCREENED": "screened", "RECHECKED": "rechecked",
-    "HANDOVER": "carried", "OUT_FOR_DELIVERY": "carried", "DELIVERY_FAILED": "carried", "DELIVERED": "delivered",
-    "EXCEPTION": "reported", "RETURNED": "returned", "ARRIVED": "scanned", "SORTED": "scanned",
-    "LOADED": "loaded", "DEPARTED": "carried", "UNLOADED": "unloaded",
-}
+CUSTODY_TAKING = frozenset(t.value for t in EventType if t.meta.custody == CustodyEffect.TAKES)
+CUSTODY_ENDING = frozenset(t.value for t in EventType if t.meta.custody == CustodyEffect.ENDS)
+CUSTODY_DELIVERING = frozenset(t.value for t in EventType if t.meta.custody == CustodyEffect.DELIVERS)
+LEG_EFFECT = {t.value: t.meta.leg for t in EventType}
+ROLE_OF_TYPE = {t.value: t.meta.role for t in EventType}
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ def custody_intervals(facts: list[Fact]) -> list[Custody]:
                     current.until, current.ended_by = fact.occurred_at, fact.type
                 current = Custody(fact.courier, fact.occurred_at)
                 intervals.append(current)
-        elif fact.type == "DELIVERED":
+        elif fact.type in CUSTODY_DELIVERING:
             if fact.courier and (current is None or current.courier != fact.courier):
                 if current is not None:
                     current.until, current.ended_by = fact.occurred_at, fact.type
@@ -77,18 +77,19 @@ def vehicle_legs(facts: list[Fact]) -> list[Leg]:
     for fact in facts:
         if not fact.vehicle:
             continue
-        if fact.type == "LOADED":
+        effect = LEG_EFFECT.get(fact.type, LegEffect.NONE)
+        if effect == LegEffect.OPENS:
             leg = Leg(fact.vehicle, fact.occurred_at, fact.facility)
             open_legs[fact.vehicle] = leg
             legs.append(leg)
-        elif fact.type == "DEPARTED":
+        elif effect == LegEffect.DEPARTS:
             leg = open_legs.get(fact.vehicle)
             if leg is None:  # a departure scan without its loading scan still tells us the vehicle
                 leg = Leg(fact.vehicle, None, None)
                 open_legs[fact.vehicle] = leg
                 legs.append(leg)
             leg.departed_at = leg.departed_at or fact.occurred_at
-        elif fact.type == "UNLOADED":
+        elif effect == LegEffect.CLOSES:
             leg = open_legs.pop(fact.vehicle, None)
             if leg is None:
                 leg = Leg(fact.vehicle, None, None)

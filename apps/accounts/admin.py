@@ -1,39 +1,49 @@
 """Admin for accounts (operators only) and scanner devices (scoped; keys issued by an action, shown once)."""
 from __future__ import annotations
 
+import rest_framework.authtoken.admin  # noqa: F401  (registers TokenProxy; imported so the unregister below applies)
 import rest_framework_api_key.admin  # noqa: F401  (registers APIKey; imported so the unregister below always applies)
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.contrib.auth.models import Group
 from django.db import router, transaction
 from django.db.models import OuterRef, Subquery
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
+from rest_framework.authtoken.models import TokenProxy
 from rest_framework_api_key.models import APIKey
 
-from apps.audit.services import audit_record
 from apps.common.admin import NotFoundOutOfScopeMixin, ScopedModelAdmin, SuperuserOnlyAdminMixin, is_operator
-from apps.organizations import selectors
-from greenshield.enums import Role
+from apps.organizations.models import ensure_facility_of
+from apps.organizations.services import reference_delete, reference_save
+from greenshield.enums import ROLE_LABELS, Role
+from greenshield.errors import ValidationFailed
 
+from . import selectors
 from .models import Device, DeviceAPIKey, User
-from .services import ROLE_SCOPE_REQUIREMENTS, account_save, device_key_rotate
+from .services import ROLE_SCOPE_REQUIREMENTS, account_save, device_create, device_key_rotate
 
 # Device keys are managed from the device (one action, key shown once); the library's own key model is unused.
-if admin.site.is_registered(APIKey):
-    admin.site.unregister(APIKey)
+# No admin page lists or mints API tokens: a token is a person's credential, issued only to that person. Roles are
+# set on the account page; the role groups carry no permissions, so there is nothing to edit on a group.
+for model in (APIKey, TokenProxy, Group):
+    if admin.site.is_registered(model):
+        admin.site.unregister(model)
 
 
 # -- accounts ------------------------------------------------------------------------------------------------
 
-ROLE_LABELS = {
-    Role.OUTLET_STAFF: "Outlet staff (营业网点) — records acceptances through the API",
-    Role.SCREENER: "X-ray screener (分拨中心) — records screenings through the API",
-    Role.SUPERVISOR: "Company safety supervisor — audits their company, also in this admin",
-    Role.REGULATOR: "Regulator (邮政管理部门) — audits their province, also in this admin",
-}
+def add_facility_error(form, facility, organization, *, attr: str = "facility") -> None:
+    """The rule ``ensure_facility_of`` as a form error on the right field."""
+    try:
+        ensure_facility_of(facility, organization, attr=attr)
+    except ValidationFailed as exc:
+        form.add_error(exc.attr, exc.detail)
+
+
 ROLE_CHOICES = [("", "No role (operator account)")] + [(role.value, ROLE_LABELS[role]) for role in Role]
 SCOPE_NAMES = {"facility": "a facility", "organization": "a company", "province": "a province"}
 
@@ -55,8 +65,7 @@ def clean_role_and_scope(form, cleaned: dict) -> dict:
         for attribute in ROLE_SCOPE_REQUIREMENTS[role]:
             if not present[attribute]:
                 form.add_error(attribute, f"This role needs {SCOPE_NAMES[attribute]}.")
-    if facility is not None and organization is not None and facility.organization_id != organization.pk:
-        form.add_error("facility", "The facility belongs to another company.")
+    add_facility_error(form, facility, organization)
     staff = cleaned.get("staff")
     if staff is not None and company is not None and staff.organization_id != company.pk:
         form.add_error("staff", "The staff member works for another company.")
@@ -143,12 +152,9 @@ class UserAdmin(SuperuserOnlyAdminMixin, NotFoundOutOfScopeMixin, DjangoUserAdmi
         super().save_related(request, form, formsets, change)
         user = form.instance
         role = Role(form.cleaned_data["role"]) if form.cleaned_data.get("role") else None
-        user = account_save(username=user.username, role=role, organization=user.organization,
-                            facility=user.facility, province=user.province, staff=user.staff,
-                            superuser=user.is_superuser)
-        audit_record(actor=request.user, action="account.save", target=user, request=request,
-                     organization=user.organization, province=user.province,
-                     data={"role": role.value if role else None, "via": "admin"})
+        account_save(username=user.username, role=role, organization=user.organization, facility=user.facility,
+                     province=user.province, staff=user.staff, superuser=user.is_superuser, actor=request.user,
+                     via="admin", request=request)
 
 
 # -- scanner devices -----------------------------------------------------------------------------------------
@@ -166,9 +172,7 @@ class DeviceForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        organization, facility = cleaned.get("organization"), cleaned.get("facility")
-        if organization is not None and facility is not None and facility.organization_id != organization.pk:
-            self.add_error("facility", "The facility belongs to another company.")
+        add_facility_error(self, cleaned.get("facility"), cleaned.get("organization"))
         return cleaned
 
 
@@ -182,7 +186,8 @@ class DeviceAdmin(ScopedModelAdmin):
     Either way the key is shown on the response page only and never stored in a cookie or the session."""
 
     selector = staticmethod(selectors.device_list)
-    audit_name = "device"
+    save_service = staticmethod(reference_save)
+    delete_service = staticmethod(reference_delete)
     form = DeviceForm
     list_display = ("serial", "organization", "facility", "active", "current_key_issued")
     list_filter = ("is_active", ("organization", admin.RelatedOnlyFieldListFilter))
@@ -213,15 +218,19 @@ class DeviceAdmin(ScopedModelAdmin):
         issued = []
         with transaction.atomic(using=router.db_for_write(Device)):
             for device in queryset:
-                issued.append((device, device_key_rotate(device=device)))
-                self.audit(request, device, "key_rotate")
+                issued.append((device, device_key_rotate(device=device, actor=request.user, via="admin",
+                                                         request=request)))
                 self.log_change(request, device, "Issued a new API key.")
         return self.issued_keys_response(request, issued)
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if not change:
-            obj._issued_api_key = device_key_rotate(device=obj)
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        device, obj._issued_api_key = device_create(
+            serial=obj.serial, organization=obj.organization, facility=obj.facility, description=obj.description,
+            is_active=obj.is_active, actor=request.user, via="admin", request=request)
+        obj.pk = device.pk
 
     def response_add(self, request, obj, post_url_continue=None):
         key = getattr(obj, "_issued_api_key", None)

@@ -1,48 +1,11 @@
 """Scanner devices authenticate with `Authorization: Api-Key <key>` (djangorestframework-api-key)."""
 from __future__ import annotations
 
-from django.utils.functional import cached_property
 from rest_framework import authentication, exceptions
 
+from apps.common.principals import DevicePrincipal
+
 from .models import DeviceAPIKey
-
-
-class DevicePrincipal:
-    """What ``request.user`` is for a device: authenticated, no role, no admin, scoped to its company."""
-
-    is_authenticated = True
-    is_anonymous = False
-    is_active = True
-    is_superuser = False
-    is_staff = False
-    role = None
-    pk = None
-    id = None
-
-    def __init__(self, device):
-        self.device = device
-
-    @cached_property
-    def username(self) -> str:
-        return f"device:{self.device.serial}"
-
-    @property
-    def organization_id(self):
-        return self.device.organization_id
-
-    @property
-    def facility_id(self):
-        return self.device.facility_id
-
-    def has_role(self, *roles) -> bool:
-        return False
-
-    def __str__(self):
-        return self.username
-
-
-def is_device(user) -> bool:
-    return isinstance(user, DevicePrincipal)
 
 
 class DeviceApiKeyAuthentication(authentication.BaseAuthentication):

@@ -5,12 +5,16 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from rest_framework_api_key.models import AbstractAPIKey, APIKeyManager
 
+from apps.common.scoping import RestrictedQuerySet, Scope
 from greenshield.enums import PROVINCE_NAMES, Province, Role
 
 
 class User(AbstractUser):
     """A person who signs in. Scope attributes say what they may see: a facility (outlet staff, screeners),
-    an organization (supervisors, and the employer of outlet staff and screeners) or a province (regulators)."""
+    an organization (supervisors, and the employer of outlet staff and screeners) or a province (regulators).
+    Accounts themselves are seen and managed by operators only."""
+
+    scoped_by = Scope(operators_only=True)
 
     organization = models.ForeignKey("organizations.Organization", on_delete=models.PROTECT, null=True, blank=True,
                                      related_name="accounts")
@@ -41,6 +45,8 @@ class User(AbstractUser):
 class Device(models.Model):
     """A handheld or fixed scanner of a company, at a facility; it posts checkpoint events and reads nothing."""
 
+    scoped_by = Scope(facility="facility")
+
     serial = models.CharField(max_length=64, unique=True)
     organization = models.ForeignKey("organizations.Organization", on_delete=models.PROTECT, related_name="devices")
     facility = models.ForeignKey("organizations.Facility", on_delete=models.PROTECT, related_name="devices",
@@ -48,6 +54,8 @@ class Device(models.Model):
     description = models.CharField(max_length=200, blank=True)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         ordering = ["serial"]
@@ -63,6 +71,8 @@ class DeviceAPIKeyManager(APIKeyManager):
 
 class DeviceAPIKey(AbstractAPIKey):
     """Hashed API key of a device (djangorestframework-api-key); the plain key is shown once, on creation."""
+
+    scoped_by = Scope(operators_only=True)
 
     objects = DeviceAPIKeyManager()
 

@@ -1,30 +1,40 @@
-"""Writes on accounts and devices."""
+"""Writes on accounts and devices, and the record of logins. Each write its audit entry, in one transaction."""
 from __future__ import annotations
 
 from django.contrib.auth.models import Group
 from django.db import transaction
 
+from apps.audit.services import audit_record
 from greenshield.enums import Role
 from greenshield.errors import ValidationFailed
 
+from . import lockout
 from .models import Device, DeviceAPIKey, User
 
 
+def _device_audit(*, actor, device: Device, verb: str, via: str, request=None) -> None:
+    organization = device.organization
+    audit_record(actor=actor, action=f"device.{verb}", target=device, request=request, organization=organization,
+                 province=organization.province, data={"via": via})
+
+
 @transaction.atomic
-def device_create(*, serial: str, organization, facility=None, description: str = "",
-                  is_active: bool = True) -> tuple[Device, str]:
+def device_create(*, serial: str, organization, facility=None, description: str = "", is_active: bool = True,
+                  actor=None, via: str = "system", request=None) -> tuple[Device, str]:
     """Register a scanner and issue its API key. The plain key is returned here and never stored."""
     device = Device.objects.create(serial=serial, organization=organization, facility=facility,
                                    description=description, is_active=is_active)
-    _, key = DeviceAPIKey.objects.create_key(name=serial, device=device)
+    _, key = DeviceAPIKey.objects.create_key(name=serial[:50], device=device)
+    _device_audit(actor=actor, device=device, verb="create", via=via, request=request)
     return device, key
 
 
 @transaction.atomic
-def device_key_rotate(*, device: Device) -> str:
+def device_key_rotate(*, device: Device, actor=None, via: str = "system", request=None) -> str:
     """Revoke every key of the device and issue a new one (returned once)."""
     DeviceAPIKey.objects.filter(device=device, revoked=False).update(revoked=True)
-    _, key = DeviceAPIKey.objects.create_key(name=device.serial, device=device)
+    _, key = DeviceAPIKey.objects.create_key(name=device.serial[:50], device=device)
+    _device_audit(actor=actor, device=device, verb="key_rotate", via=via, request=request)
     return key
 
 
@@ -42,8 +52,10 @@ def ensure_role_groups() -> dict[Role, Group]:
 
 @transaction.atomic
 def account_save(*, username: str, role: Role | None, password: str | None = None, organization=None,
-                 facility=None, province: str = "", staff=None, superuser: bool = False) -> User:
-    """Create or update an account with exactly one role and the scope that role needs."""
+                 facility=None, province: str = "", staff=None, superuser: bool = False, actor=None,
+                 via: str = "system", request=None) -> User:
+    """Create or update an account with exactly one role and the scope that role needs; audited as
+    ``account.save`` with who did it and through what (``via``: admin, create_account, …)."""
     if role is not None:
         role = Role(role)
         for attribute in ROLE_SCOPE_REQUIREMENTS[role]:
@@ -81,4 +93,32 @@ def account_save(*, username: str, role: Role | None, password: str | None = Non
     if role is not None:
         user.groups.add(groups[role])
     user._role_cache = role
+    audit_record(actor=actor, action="account.save", target=user, request=request, organization=user.organization,
+                 province=user.province, data={"role": role.value if role else "superuser" if superuser else None,
+                                               "via": via})
     return user
+
+
+# -- logins ----------------------------------------------------------------------------------------------------
+
+def login_succeeded(*, user, request=None) -> None:
+    """A successful sign-in (admin or API): audited; the username's failure count starts again."""
+    audit_record(actor=user, action="auth.login", target=user, request=request)
+
+
+def login_failed(*, username: str, request=None) -> None:
+    """A failed sign-in: counted towards the lockout and audited — naming the account only if it exists (a
+    mistyped username may be a password typed into the wrong box). Locking is audited once, when it happens."""
+    username = str(username or "")[:150]
+    was_locked = lockout.is_locked(username)
+    count = lockout.record_failure(username)
+    target = username if User.objects.filter(username=username).exists() else "(unknown account)"
+    audit_record(actor=None, action="auth.login_failed", target_type="user", target_id=target, request=request,
+                 data={"failures": count, "locked": was_locked})
+    if not was_locked and lockout.is_locked(username):
+        audit_record(actor=None, action="auth.locked", target_type="user", target_id=target, request=request,
+                     data={"failures": count})
+
+
+def token_issued(*, user, created: bool, request=None) -> None:
+    audit_record(actor=user, action="auth.token", target=user, request=request, data={"created": created})

@@ -5,12 +5,25 @@ import uuid
 
 from django.db import models
 
+from apps.common.scoping import RestrictedQuerySet, Scope
+from greenshield.enums import Role
+
 
 class AppendOnlyError(Exception):
     """Audit entries are evidence: they are never updated or deleted."""
 
 
-class AuditEntryQuerySet(models.QuerySet):
+class AuditScope(Scope):
+    """A supervisor reads their company's entries; a regulator those recorded for their province, directly or
+    through the company's province."""
+
+    def q_for_role(self, user):
+        if user.role == Role.REGULATOR and user.province:
+            return models.Q(province=user.province) | models.Q(organization__province=user.province)
+        return super().q_for_role(user)
+
+
+class AuditEntryQuerySet(RestrictedQuerySet):
     def update(self, **kwargs):
         raise AppendOnlyError("Audit entries cannot be updated.")
 
@@ -24,6 +37,8 @@ class AuditEntryQuerySet(models.QuerySet):
 
 
 class AuditEntry(models.Model):
+    scoped_by = AuditScope()
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     at = models.DateTimeField(db_index=True)
     actor = models.CharField(max_length=160, help_text="Username, or device:<serial>, or 'system'.")
@@ -68,6 +83,8 @@ class AuditEntry(models.Model):
 class DestructionRecord(models.Model):
     """Proof that expired personal data was anonymised [R19]: which class, how many records, older than what."""
 
+    scoped_by = Scope(operators_only=True)
+
     id = models.BigAutoField(primary_key=True)
     at = models.DateTimeField(db_index=True)
     data_class = models.CharField(max_length=40)
@@ -75,6 +92,8 @@ class DestructionRecord(models.Model):
     older_than = models.DateTimeField(help_text="Records last relevant before this time were anonymised.")
     retention_days = models.PositiveIntegerField()
     method = models.CharField(max_length=40, default="ciphertext and blind indexes cleared")
+
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at"]

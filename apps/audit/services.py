@@ -55,6 +55,12 @@ def audit_chain_verify(*, batch_size: int = 5000, progress=None) -> chain.Verdic
     return chain.verify(links())
 
 
+def keyring_rotation_record(*, primary_id: str, rotated: dict, left: dict) -> AuditEntry:
+    """The audit log's record of a key rotation run: how many rows moved to the primary key, how many are left."""
+    return audit_record(actor=None, action="keys.rotate", target_type="keyring", target_id=primary_id,
+                        data={"rotated": rotated, "left": left})
+
+
 def _actor_name(actor) -> str:
     if actor is None:
         return "system"

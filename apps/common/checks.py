@@ -5,14 +5,13 @@ from django.contrib import admin
 from django.core import checks
 from django.core.exceptions import FieldDoesNotExist
 
+from .admin.display import fieldset_names
 from .fields import EncryptedTextField
 
 
 def _shown_names(model_admin) -> set[str]:
     names = set(model_admin.list_display) | set(getattr(model_admin, "readonly_fields", ()) or ())
-    for _, options in getattr(model_admin, "fieldsets", None) or ():
-        for entry in options.get("fields", ()):
-            names |= set(entry) if isinstance(entry, tuple | list) else {entry}
+    names |= set(fieldset_names(getattr(model_admin, "fieldsets", None)))
     names |= set(getattr(model_admin, "fields", None) or ())
     names |= set(getattr(model_admin, "search_fields", ()) or ())
     return {n.lstrip("^=@") for n in names if isinstance(n, str)}

@@ -32,18 +32,19 @@ def outbox_put(topic: str, payload: dict) -> OutboxMessage:
     return message
 
 
+DELIVER_TASK = "greenshield.outbox_deliver"  # apps.common.tasks.outbox_deliver_task, enqueued by name
+
+
 def outbox_kick(message_id: int) -> None:
     """Ask a worker to deliver now. Never raises: if the broker is unreachable the relay picks it up later."""
-    from .tasks import outbox_deliver_task
-
     if settings.CELERY_TASK_ALWAYS_EAGER:
         outbox_deliver(message_id)
         return
     try:
-        from config.celery import app
+        from celery import current_app
 
-        with app.connection_for_write(settings.CELERY_BROKER_URL) as connection:
-            outbox_deliver_task.apply_async((message_id,), connection=connection, retry=False)
+        with current_app.connection_for_write(settings.CELERY_BROKER_URL) as connection:
+            current_app.send_task(DELIVER_TASK, (message_id,), connection=connection, retry=False)
     except Exception as exc:  # noqa: BLE001 - a broker outage must not fail the request
         log.warning("outbox: broker unavailable, message %s left for the relay (%s)", message_id,
                     type(exc).__name__)

@@ -1,35 +1,87 @@
-"""Object-level scoping, applied by every selector: what a user may see at all. Out of scope is 404."""
+"""Object-level scoping: what a user may see at all. Out of scope is 404.
+
+Each scoped model declares its scope once, as ``scoped_by = Scope(...)`` naming the paths from the model to its
+company, its facility and the province regulators see it by, and uses a ``RestrictedQuerySet`` manager. Every
+selector, base API view and admin ``get_queryset`` then calls ``Model.objects.restrict(user)`` (NetBox's
+``RestrictedQuerySet.restrict()``); nothing filters by role by hand.
+"""
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from dataclasses import dataclass
 
-from apps.accounts.authentication import is_device
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
 from greenshield.enums import Role
 
+from .principals import is_device
 
-def scope_q(user, *, organization: str = "organization", facility: str | None = None,
-            province: str | None = None) -> Q | None:
-    """The filter for ``user`` over objects reached through ``organization`` (and ``facility`` for
-    facility-bound roles); ``None`` means everything (superusers). ``province`` overrides the path used for
-    regulators (default: the organization's province)."""
-    if user is None or not user.is_authenticated:
-        return Q(pk__in=[])
-    if is_device(user):
-        return Q(pk__in=[])
-    if user.is_superuser:
-        return None
-    role = user.role
-    if role == Role.REGULATOR and user.province:
-        return Q(**{province or f"{organization}__province": user.province})
-    if role == Role.SUPERVISOR and user.organization_id:
-        return Q(**{organization: user.organization_id})
-    if role in (Role.OUTLET_STAFF, Role.SCREENER) and user.facility_id:
-        if facility:
-            return Q(**{facility: user.facility_id})
-        return Q(**{organization: user.organization_id})
-    return Q(pk__in=[])
+NOTHING = Q(pk__in=[])
 
 
-def scope(queryset: QuerySet, user, **paths) -> QuerySet:
-    q = scope_q(user, **paths)
-    return queryset if q is None else queryset.filter(q)
+@dataclass(frozen=True)
+class Scope:
+    """Paths from a model to what scopes it.
+
+    ``organization``: the company (supervisors see their company's). ``facility``: the facility, for facility-bound
+    roles (outlet staff and screeners see their facility's; without it, their company's). ``province``: the
+    province code regulators see it by (default: the company's registered province). ``via``: the model is visible
+    exactly when a related row (a reverse relation) is, by that model's own scope. ``operators_only``: only
+    superusers see it. ``public``: every signed-in account sees it (devices see nothing)."""
+
+    organization: str | None = "organization"
+    facility: str | None = None
+    province: str | None = None
+    via: str | None = None
+    operators_only: bool = False
+    public: bool = False  # reference data every signed-in account may read (the prohibited-item catalogue)
+
+    def q(self, model, user) -> Q | None:
+        """The filter for ``user``; ``None`` means everything (operators)."""
+        if user is None or not user.is_authenticated or is_device(user) or not user.is_active:
+            return NOTHING
+        if user.is_superuser:
+            return None
+        if self.public:
+            return None
+        if self.operators_only:
+            return NOTHING
+        if self.via:
+            return self.q_via(model, user)
+        return self.q_for_role(user)
+
+    def q_for_role(self, user) -> Q:
+        role = user.role
+        if role == Role.REGULATOR and user.province:
+            path = self.province or (f"{self.organization}__province" if self.organization else None)
+            return Q(**{path: user.province}) if path else NOTHING
+        if role == Role.SUPERVISOR and user.organization_id and self.organization:
+            return Q(**{self.organization: user.organization_id})
+        if role in (Role.OUTLET_STAFF, Role.SCREENER) and user.facility_id:
+            if self.facility:
+                return Q(**{self.facility: user.facility_id})
+            if self.organization:
+                return Q(**{self.organization: user.organization_id})
+        return NOTHING
+
+    def q_via(self, model, user) -> Q:
+        relation = model._meta.get_field(self.via)
+        related = relation.related_model
+        visible = related.objects.restrict(user).filter(**{relation.field.name: OuterRef("pk")})
+        return Q(Exists(visible))
+
+
+class RestrictedQuerySet(QuerySet):
+    def restrict(self, user) -> QuerySet:
+        """The rows of this queryset ``user`` may see, by the model's declared ``scoped_by``."""
+        scope = getattr(self.model, "scoped_by", None)
+        if scope is None:
+            raise TypeError(f"{self.model._meta.label} declares no scope (scoped_by).")
+        q = scope.q(self.model, user)
+        return self if q is None else self.filter(q)
+
+
+def related_in_scope(model, relation_name: str, user) -> QuerySet:
+    """The rows of ``model``'s reverse relation ``relation_name`` that ``user`` may see, correlated with the outer
+    row (for subqueries such as "the latest acceptance of this sender in my scope")."""
+    relation = model._meta.get_field(relation_name)
+    return relation.related_model.objects.restrict(user).filter(**{relation.field.name: OuterRef("pk")})

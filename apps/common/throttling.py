@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
 
-from apps.accounts.authentication import is_device
+from apps.common.principals import is_device
 
 
 class AccountRateThrottle(UserRateThrottle):

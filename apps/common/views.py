@@ -1,44 +1,43 @@
-"""Base API views: every list and detail goes through the selector for the requesting user."""
+"""Base API views: every list and detail goes through ``Model.objects.restrict(user)`` (or the view's selector),
+and writes go through the app's service, which audits them."""
 from __future__ import annotations
 
-from django.db import transaction
 from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
-
-from apps.audit.services import audit_record
 
 from .openapi import client_error
 
 
 class ScopedModelViewSet(viewsets.ModelViewSet):
-    """Reference-data CRUD (NetBox style): ``selector(user=...)`` gives the queryset, so anything out of the
-    caller's scope is simply not found (404). Each write and its audit entry commit together or not at all."""
+    """Reference-data CRUD (NetBox style): anything out of the caller's scope is simply not found (404). Writes
+    are built from the validated data and handed to ``save_service`` / ``delete_service``
+    (``(actor, instance, created, via, request)``): the write and its audit entry commit together or not at all."""
 
     selector = None
-    audit_name = ""
+    save_service = None
+    delete_service = None
 
     def get_queryset(self):
-        return type(self).selector(user=self.request.user)
+        selector = type(self).selector
+        if selector is not None:
+            return selector(user=self.request.user)
+        return self.get_serializer_class().Meta.model.objects.restrict(self.request.user)
 
-    def _audit(self, action: str, instance):
-        audit_record(actor=self.request.user, action=f"{self.audit_name}.{action}", target=instance,
-                     request=self.request, organization=getattr(instance, "organization", None))
-
-    @transaction.atomic
     def perform_create(self, serializer):
-        super().perform_create(serializer)
-        self._audit("create", serializer.instance)
+        instance = serializer.Meta.model(**serializer.validated_data)
+        serializer.instance = type(self).save_service(actor=self.request.user, instance=instance, created=True,
+                                                      via="api", request=self.request)
 
-    @transaction.atomic
     def perform_update(self, serializer):
-        super().perform_update(serializer)
-        self._audit("update", serializer.instance)
+        instance = serializer.instance
+        for attribute, value in serializer.validated_data.items():
+            setattr(instance, attribute, value)
+        serializer.instance = type(self).save_service(actor=self.request.user, instance=instance, created=False,
+                                                      via="api", request=self.request) or instance
 
     @extend_schema(responses={204: None, 409: client_error("Other records still refer to it.", "protected")})
     def destroy(self, request, *args, **kwargs):
         return super().destroy(request, *args, **kwargs)
 
-    @transaction.atomic
     def perform_destroy(self, instance):
-        self._audit("delete", instance)
-        super().perform_destroy(instance)
+        type(self).delete_service(actor=self.request.user, instance=instance, via="api", request=self.request)

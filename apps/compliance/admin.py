@@ -11,42 +11,22 @@ from django.contrib.admin import helpers
 from django.template.response import TemplateResponse
 from django.utils.html import format_html, format_html_join
 
-from apps.common.admin import can_view_admin
-from apps.parcels.admin import (
-    AMBER,
-    BLUE,
-    DARK_RED,
-    GREEN,
-    RED,
+from apps.common.admin import (
     EvidenceAdmin,
     WaybillSearchMixin,
     admin_link,
     enum_badge,
     labelled_choices_filter,
 )
+from apps.common.permissions import user_may
+from greenshield import rules
+from greenshield.capabilities import Capability
 from greenshield.enums import AlertKind, AlertSeverity, AlertStatus
 from greenshield.errors import ApplicationError
 
 from . import selectors, services
 from .models import Alert
 
-KIND_LABELS = {
-    AlertKind.PROHIBITED_ITEM_AT_ACCEPTANCE: "Prohibited item at acceptance",
-    AlertKind.BLACKLISTED_SENDER_ATTEMPT: "Blacklisted sender tried to send",
-    AlertKind.BLACKLISTED_STAFF_ATTEMPT: "Blacklisted staff tried to accept",
-    AlertKind.SUSPECT_SCREENING: "Suspect X-ray screening",
-    AlertKind.PROHIBITED_SCREENING: "Prohibited item on X-ray",
-    AlertKind.MOVEMENT_WHILE_ON_HOLD: "Parcel moved while on hold",
-    AlertKind.DISPATCH_WITHOUT_SCREENING: "Dispatched without a clear screening",
-    AlertKind.UNSCREENED_OVERDUE: "Not screened in time",
-    AlertKind.EVENT_ID_CONFLICT: "Conflicting scan (event id reused)",
-    AlertKind.EVENT_BEFORE_ACCEPTANCE: "Scan before acceptance",
-    AlertKind.CHAIN_INTEGRITY_FAILURE: "Trace chain integrity failure",
-    AlertKind.SEIZURE_REPORTED: "Seizure reported to the authorities",
-}
-SEVERITY_COLORS = {AlertSeverity.INFO: BLUE, AlertSeverity.WARNING: AMBER, AlertSeverity.HIGH: RED,
-                   AlertSeverity.CRITICAL: DARK_RED}
-STATUS_COLORS = {AlertStatus.OPEN: RED, AlertStatus.ACKNOWLEDGED: AMBER, AlertStatus.RESOLVED: GREEN}
 CONFIRMATION_TEMPLATE = "admin/compliance/alert_note_confirmation.html"
 
 
@@ -61,30 +41,34 @@ class AlertNoteForm(forms.Form):
 
 @dataclass(frozen=True)
 class NoteAction:
-    """One of the two ways an alert moves on: what it is called, which service does it, and for which
-    statuses it makes sense."""
+    """One of the two ways an alert moves on: what it is called, which service does it, and which transition of
+    ``rules.ALERT_TRANSITIONS`` it is (for which statuses it makes sense, and why others are skipped)."""
 
     name: str
     title: str
     button: str
     done: str
     service: Callable
-    valid_statuses: tuple[AlertStatus, ...]
-    skipped_because: str
+    transition: str
     note_required: bool
     note_help: str
+
+    def applies_to(self, alert) -> bool:
+        return rules.alert_may(self.transition, alert.status)
+
+    @property
+    def skipped_because(self) -> str:
+        return rules.ALERT_TRANSITIONS[self.transition].refusal_detail
 
 
 ACKNOWLEDGE = NoteAction(
     name="acknowledge_alerts", title="Acknowledge alerts", button="Acknowledge", done="Acknowledged",
-    service=services.alert_acknowledge, valid_statuses=(AlertStatus.OPEN,),
-    skipped_because="only open alerts can be acknowledged", note_required=False,
+    service=services.alert_acknowledge, transition="acknowledge", note_required=False,
     note_help="Optional: who is looking into it, or what happens next. Stored with the alert and in the audit "
               "log; do not write personal data.")
 RESOLVE = NoteAction(
     name="resolve_alerts", title="Resolve alerts", button="Resolve", done="Resolved",
-    service=services.alert_resolve, valid_statuses=(AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED),
-    skipped_because="they are already resolved", note_required=True,
+    service=services.alert_resolve, transition="resolve", note_required=True,
     note_help="Required: what was found and what was done. Stored with the alert and in the audit log; do not "
               "write personal data.")
 
@@ -99,7 +83,7 @@ class AlertAdmin(WaybillSearchMixin, EvidenceAdmin):
                     "waybill_no", "summary")
     list_display_links = ("created_at", "kind_label")
     list_filter = (
-        ("kind", labelled_choices_filter(KIND_LABELS)), "severity", "status",
+        ("kind", labelled_choices_filter(AlertKind)), "severity", "status",
         ("organization", admin.RelatedOnlyFieldListFilter), ("facility", admin.RelatedOnlyFieldListFilter),
     )
     list_select_related = ("organization", "facility")
@@ -114,21 +98,18 @@ class AlertAdmin(WaybillSearchMixin, EvidenceAdmin):
                                  "resolved_by_username", "note")}),
     )
 
-    def get_readonly_fields(self, request, obj=None):
-        return [field for _, options in self.fieldsets for field in options["fields"]]
-
     # -- columns ---------------------------------------------------------------------------------------
     @admin.display(description="severity", ordering="severity")
     def severity_badge(self, obj):
-        return enum_badge(obj.severity, SEVERITY_COLORS)
+        return enum_badge(obj.severity, AlertSeverity)
 
     @admin.display(description="kind", ordering="kind")
     def kind_label(self, obj):
-        return KIND_LABELS.get(obj.kind, obj.kind)
+        return AlertKind(obj.kind).label
 
     @admin.display(description="status", ordering="status")
     def status_badge(self, obj):
-        return enum_badge(obj.status, STATUS_COLORS)
+        return enum_badge(obj.status, AlertStatus)
 
     @admin.display(description="parcel")
     def parcel_link(self, obj):
@@ -155,8 +136,8 @@ class AlertAdmin(WaybillSearchMixin, EvidenceAdmin):
 
     # -- acknowledge and resolve -----------------------------------------------------------------------
     def has_review_permission(self, request):
-        """Whoever may view alerts in the admin may move those in their scope on (the queryset is scoped)."""
-        return can_view_admin(request.user)
+        """Whoever may review alerts moves those in their scope on (the queryset is scoped)."""
+        return user_may(request.user, Capability.REVIEW_ALERTS)
 
     @admin.action(description="Acknowledge selected alerts", permissions=["review"])
     def acknowledge_alerts(self, request, queryset):
@@ -170,8 +151,8 @@ class AlertAdmin(WaybillSearchMixin, EvidenceAdmin):
         """First show the selected alerts and ask for a note; on confirmation call the service for each one
         still in a valid state, and say which were skipped and why."""
         alerts = list(queryset.order_by("-created_at"))
-        applicable = [alert for alert in alerts if alert.status in action.valid_statuses]
-        skipped = [alert for alert in alerts if alert.status not in action.valid_statuses]
+        applicable = [alert for alert in alerts if action.applies_to(alert)]
+        skipped = [alert for alert in alerts if not action.applies_to(alert)]
         confirming = request.POST.get("confirm") == "yes"
         form = AlertNoteForm(request.POST if confirming else None, note_required=action.note_required,
                              help_text=action.note_help)
@@ -184,8 +165,8 @@ class AlertAdmin(WaybillSearchMixin, EvidenceAdmin):
             "opts": self.opts,
             "action": action,
             "form": form,
-            "applicable": [(alert, KIND_LABELS.get(alert.kind, alert.kind)) for alert in applicable],
-            "skipped": [(alert, KIND_LABELS.get(alert.kind, alert.kind)) for alert in skipped],
+            "applicable": [(alert, AlertKind(alert.kind).label) for alert in applicable],
+            "skipped": [(alert, AlertKind(alert.kind).label) for alert in skipped],
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
             "media": self.media + form.media,
         }
@@ -205,7 +186,7 @@ class AlertAdmin(WaybillSearchMixin, EvidenceAdmin):
         if done:
             self.message_user(request, f"{action.done} {len(done)} alert(s).", messages.SUCCESS)
         if skipped:
-            names = ", ".join(f"{KIND_LABELS.get(alert.kind, alert.kind)} {alert.waybill_no}".strip()
+            names = ", ".join(f"{AlertKind(alert.kind).label} {alert.waybill_no}".strip()
                               for alert in skipped[:10]) + ("…" if len(skipped) > 10 else "")
             self.message_user(request, f"Skipped {len(skipped)} alert(s) because {action.skipped_because}: {names}",
                               messages.WARNING)

@@ -6,10 +6,15 @@ import uuid
 from django.db import models
 from django.utils import timezone
 
+from apps.common.scoping import RestrictedQuerySet, Scope
 from greenshield.enums import AlertKind, AlertSeverity, AlertStatus, choices
 
 
 class Alert(models.Model):
+    """A rule broken or an incident: raised at (or about) a facility of a company."""
+
+    scoped_by = Scope(facility="facility")
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     kind = models.CharField(max_length=40, choices=choices(AlertKind), db_index=True)
     severity = models.CharField(max_length=10, choices=choices(AlertSeverity), db_index=True)
@@ -36,6 +41,8 @@ class Alert(models.Model):
     note = models.TextField(blank=True)
     notified_at = models.DateTimeField(null=True, blank=True)
 
+    objects = RestrictedQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at"]
 
@@ -47,10 +54,14 @@ class Notification(models.Model):
     """An alert delivered to a person's inbox (supervisors of the company; regulators of the province for
     serious alerts). One per alert and person, whatever happens to the workers."""
 
+    scoped_by = Scope(operators_only=True)
+
     alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="notifications")
     recipient = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="notifications")
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

@@ -1,6 +1,7 @@
 """Retention of personal data [R19]: each data class is kept for its configured number of days, then
 anonymised — ciphertext and blind indexes cleared — with a destruction record and an audit entry. Trace chains
-hold no personal data, so they still verify afterwards."""
+hold no personal data, so they still verify afterwards. The apps that hold personal data register their data
+classes (``register``, from their ``AppConfig.ready``); this module only runs them."""
 from __future__ import annotations
 
 import datetime
@@ -13,8 +14,6 @@ from django.utils import timezone
 
 from apps.audit.models import DestructionRecord
 from apps.audit.services import audit_record
-from apps.parcels.models import AcceptanceRecord
-from apps.senders.models import BlacklistEntry, Sender
 
 
 @dataclass(frozen=True)
@@ -26,16 +25,12 @@ class DataClass:
     setting: str
 
 
-DATA_CLASSES = [
-    DataClass("acceptance", AcceptanceRecord, "recorded_at",
-              {"given_sender_name": None, "given_sender_phone": None, "given_sender_address": None,
-               "recipient_name": None, "recipient_phone": None, "recipient_address": None},
-              "acceptance"),
-    DataClass("sender", Sender, "last_seen_at",
-              {"name": None, "id_number": None, "id_number_index": None, "phone": None, "phone_index": None,
-               "address": None}, "sender"),
-    DataClass("blacklist", BlacklistEntry, "valid_until", {"id_number": None, "id_number_index": None}, "blacklist"),
-]
+DATA_CLASSES: list[DataClass] = []
+
+
+def register(data_class: DataClass) -> None:
+    if all(existing.name != data_class.name for existing in DATA_CLASSES):
+        DATA_CLASSES.append(data_class)
 
 
 def _pending(data_class: DataClass, cutoff: datetime.datetime):

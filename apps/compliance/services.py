@@ -1,9 +1,6 @@
-"""Raising, notifying, acknowledging and resolving alerts, and the periodic compliance sweep."""
+"""Raising, notifying, acknowledging and resolving alerts."""
 from __future__ import annotations
 
-import datetime
-
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -12,25 +9,10 @@ from apps.accounts.models import User
 from apps.audit.services import audit_record
 from apps.common.outbox import outbox_handler, outbox_put
 from greenshield import rules
-from greenshield.enums import AlertKind, AlertSeverity, AlertStatus, Role, ScreeningStatus
-from greenshield.errors import Conflict
+from greenshield.enums import AlertKind, AlertSeverity, AlertStatus, Role
 
 from .models import Alert, Notification
 
-DEFAULT_SEVERITY = {
-    AlertKind.PROHIBITED_ITEM_AT_ACCEPTANCE: AlertSeverity.HIGH,
-    AlertKind.BLACKLISTED_SENDER_ATTEMPT: AlertSeverity.HIGH,
-    AlertKind.BLACKLISTED_STAFF_ATTEMPT: AlertSeverity.HIGH,
-    AlertKind.SUSPECT_SCREENING: AlertSeverity.WARNING,
-    AlertKind.PROHIBITED_SCREENING: AlertSeverity.CRITICAL,
-    AlertKind.MOVEMENT_WHILE_ON_HOLD: AlertSeverity.HIGH,
-    AlertKind.DISPATCH_WITHOUT_SCREENING: AlertSeverity.HIGH,
-    AlertKind.UNSCREENED_OVERDUE: AlertSeverity.WARNING,
-    AlertKind.EVENT_ID_CONFLICT: AlertSeverity.HIGH,
-    AlertKind.EVENT_BEFORE_ACCEPTANCE: AlertSeverity.WARNING,
-    AlertKind.CHAIN_INTEGRITY_FAILURE: AlertSeverity.CRITICAL,
-    AlertKind.SEIZURE_REPORTED: AlertSeverity.CRITICAL,
-}
 REGULATOR_SEVERITIES = {AlertSeverity.HIGH, AlertSeverity.CRITICAL}
 NOTIFY_TOPIC = "alert.notify"
 
@@ -40,7 +22,7 @@ def alert_raise(*, kind: AlertKind, organization, summary: str, facility=None, p
                 dedup_key: str | None = None, facility_id: int | None = None) -> Alert | None:
     """Record an alert and, in the same transaction, the outbox message that notifies people of it. No personal
     data in ``summary`` or ``detail``. With ``dedup_key``, a condition already alerted raises nothing (None)."""
-    alert = Alert(kind=kind, severity=severity or DEFAULT_SEVERITY[kind], organization=organization,
+    alert = Alert(kind=kind, severity=severity or AlertKind(kind).severity, organization=organization,
                   facility_id=facility.pk if facility is not None else facility_id, parcel=parcel, acceptance=acceptance,
                   waybill_no=waybill_no or getattr(parcel, "waybill_no", "") or "", summary=summary[:300],
                   detail=detail or {}, dedup_key=dedup_key)
@@ -77,9 +59,7 @@ def alert_notify(payload: dict) -> None:
 @transaction.atomic
 def alert_acknowledge(*, alert: Alert, actor, note: str = "") -> Alert:
     alert = Alert.objects.select_for_update().get(pk=alert.pk)
-    if alert.status != AlertStatus.OPEN:
-        raise Conflict(f"The alert is {alert.status.lower()}.", code="alert_not_open")
-    alert.status = AlertStatus.ACKNOWLEDGED
+    alert.status = rules.alert_transition("acknowledge", alert.status)
     alert.acknowledged_at, alert.acknowledged_by = timezone.now(), actor
     if note:
         alert.note = (alert.note + "\n" if alert.note else "") + note
@@ -92,8 +72,7 @@ def alert_acknowledge(*, alert: Alert, actor, note: str = "") -> Alert:
 @transaction.atomic
 def alert_resolve(*, alert: Alert, actor, note: str) -> Alert:
     alert = Alert.objects.select_for_update().get(pk=alert.pk)
-    if alert.status == AlertStatus.RESOLVED:
-        raise Conflict("The alert is already resolved.", code="alert_resolved")
+    rules.alert_transition("resolve", alert.status)
     _resolve(alert, actor=actor, note=note)
     audit_record(actor=actor, action="alert.resolve", target=alert, target_repr=str(alert), reason=note,
                  organization=alert.organization)
@@ -104,7 +83,7 @@ def _resolve(alert: Alert, *, actor, note: str) -> None:
     now = timezone.now()
     if alert.status == AlertStatus.OPEN:
         alert.acknowledged_at, alert.acknowledged_by = now, actor
-    alert.status = AlertStatus.RESOLVED
+    alert.status = rules.alert_transition("resolve", alert.status)
     alert.resolved_at, alert.resolved_by = now, actor
     alert.note = (alert.note + "\n" if alert.note else "") + note
     alert.save(update_fields=["status", "acknowledged_at", "acknowledged_by", "resolved_at", "resolved_by", "note"])
@@ -122,29 +101,3 @@ def alerts_resolve_for_parcel(*, parcel, kinds, actor, note: str, dedup_keys=Non
         _resolve(alert, actor=actor, note=note)
         count += 1
     return count
-
-
-def unscreened_sweep(*, now: datetime.datetime | None = None, max_hours: float | None = None) -> int:
-    """Raise one alert per parcel accepted more than ``max_hours`` ago with no screening yet [R11]."""
-    from apps.parcels.models import Parcel
-
-    now = now or timezone.now()
-    max_hours = settings.GREENSHIELD_UNSCREENED_MAX_HOURS if max_hours is None else max_hours
-    overdue = (Parcel.objects.filter(screening_status=ScreeningStatus.PENDING,
-                                     accepted_at__lt=now - datetime.timedelta(hours=max_hours))
-               .exclude(alerts__kind=AlertKind.UNSCREENED_OVERDUE)
-               .select_related("organization", "outlet").order_by("accepted_at"))
-    raised = 0
-    for parcel in overdue.iterator(chunk_size=500):
-        if not rules.unscreened_overdue(accepted_at=parcel.accepted_at, screening_status=parcel.screening_status,
-                                        now=now, max_hours=max_hours):
-            continue
-        with transaction.atomic():
-            hours = (now - parcel.accepted_at).total_seconds() / 3600
-            raised += alert_raise(
-                kind=AlertKind.UNSCREENED_OVERDUE, organization=parcel.organization, facility=parcel.outlet,
-                parcel=parcel, summary=f"{parcel.waybill_no}: no screening {hours:.0f} h after acceptance",
-                detail={"hours_since_acceptance": round(hours, 1), "limit_hours": max_hours},
-                dedup_key=f"unscreened:{parcel.pk}",
-            ) is not None
-    return raised

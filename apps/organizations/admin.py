@@ -5,10 +5,12 @@ from django import forms
 from django.contrib import admin
 
 from apps.common.admin import ScopedModelAdmin
+from apps.common.admin.forms import UnechoedTextInput
 from greenshield.identity import IdentityError, normalize_id_number, normalize_phone
 
 from . import selectors
 from .models import Facility, Organization, Staff, Vehicle
+from .services import reference_delete, reference_save
 
 REGION_CODE_HELP = "6-digit GB/T 2260 administrative division code, e.g. 310115 (Shanghai, Pudong New Area)."
 
@@ -27,15 +29,13 @@ class OrganizationForm(forms.ModelForm):
 @admin.register(Organization)
 class OrganizationAdmin(ScopedModelAdmin):
     selector = staticmethod(selectors.organization_list)
-    audit_name = "organization"
+    save_service = staticmethod(reference_save)
+    delete_service = staticmethod(reference_delete)
     form = OrganizationForm
     list_display = ("code", "name", "province", "license_no")
     list_filter = ("province",)
     search_fields = ("code", "name")
     readonly_fields = ("created_at",)
-
-    def audit_organization(self, obj):
-        return obj
 
 
 class FacilityForm(forms.ModelForm):
@@ -53,20 +53,14 @@ class FacilityForm(forms.ModelForm):
 @admin.register(Facility)
 class FacilityAdmin(ScopedModelAdmin):
     selector = staticmethod(selectors.facility_list)
-    audit_name = "facility"
+    save_service = staticmethod(reference_save)
+    delete_service = staticmethod(reference_delete)
     form = FacilityForm
     list_display = ("code", "name", "kind", "organization", "region_code")
     list_filter = ("kind", ("organization", admin.RelatedOnlyFieldListFilter))
     search_fields = ("code", "name")
     autocomplete_fields = ("organization",)
     readonly_fields = ("created_at",)
-
-
-class UnrenderedTextInput(forms.TextInput):
-    """A text box that never writes a value back into the page (not even what was typed, after an error)."""
-
-    def format_value(self, value):
-        return None
 
 
 RETYPE_NOTE = "For privacy, what you type is not shown again if the form has errors: type it again."
@@ -78,9 +72,9 @@ class StaffAdminForm(forms.ModelForm):
     here, encrypted by the fields at save, and never rendered back: on edit the boxes start empty and an
     empty box keeps the stored value."""
 
-    new_name = forms.CharField(label="Name", max_length=64, required=False, widget=UnrenderedTextInput)
-    new_id_number = forms.CharField(label="ID number", max_length=64, required=False, widget=UnrenderedTextInput)
-    new_phone = forms.CharField(label="Phone", max_length=32, required=False, widget=UnrenderedTextInput)
+    new_name = forms.CharField(label="Name", max_length=64, required=False, widget=UnechoedTextInput)
+    new_id_number = forms.CharField(label="ID number", max_length=64, required=False, widget=UnechoedTextInput)
+    new_phone = forms.CharField(label="Phone", max_length=32, required=False, widget=UnechoedTextInput)
 
     class Meta:
         model = Staff
@@ -158,7 +152,8 @@ class StaffAdmin(ScopedModelAdmin):
     because encrypted columns cannot (and must not) be searched."""
 
     selector = staticmethod(selectors.staff_list)
-    audit_name = "staff"
+    save_service = staticmethod(reference_save)
+    delete_service = staticmethod(reference_delete)
     form = StaffAdminForm
     list_display = ("employee_no", "masked_name", "organization", "facility", "status")
     list_filter = (("organization", admin.RelatedOnlyFieldListFilter), "status")
@@ -207,7 +202,8 @@ class VehicleForm(forms.ModelForm):
 @admin.register(Vehicle)
 class VehicleAdmin(ScopedModelAdmin):
     selector = staticmethod(selectors.vehicle_list)
-    audit_name = "vehicle"
+    save_service = staticmethod(reference_save)
+    delete_service = staticmethod(reference_delete)
     form = VehicleForm
     list_display = ("plate", "organization", "kind")
     list_filter = ("kind", ("organization", admin.RelatedOnlyFieldListFilter))

@@ -8,13 +8,21 @@ from django.core.validators import RegexValidator
 from django.db import models
 
 from apps.common.fields import BlindIndexField, EncryptedTextField
+from apps.common.scoping import RestrictedQuerySet, Scope
 from greenshield import masking
 from greenshield.enums import PROVINCE_NAMES, FacilityKind, Province, StaffStatus, VehicleKind
+from greenshield.errors import ValidationFailed
 from greenshield.identity import IdType, identity_index_value, normalize_phone
 from greenshield.plates import InvalidPlate, normalize_plate
 
 code_validator = RegexValidator(r"^[A-Z0-9][A-Z0-9_-]{1,31}$", "Codes are 2–32 upper-case letters, digits, '-' or '_'.")
 region_code_validator = RegexValidator(r"^\d{6}$", "A GB/T 2260 region code has 6 digits.")
+
+
+def ensure_facility_of(facility, organization, *, attr: str = "facility") -> None:
+    """A facility named with a company must be one of that company's (``facility_mismatch`` otherwise)."""
+    if facility is not None and organization is not None and facility.organization_id != organization.pk:
+        raise ValidationFailed("The facility belongs to another company.", code="facility_mismatch", attr=attr)
 
 
 def identity_normalizer(instance, plain: str) -> str:
@@ -28,11 +36,15 @@ def phone_normalizer(instance, plain: str) -> str:
 class Organization(models.Model):
     """An express company (快递企业), addressed by its code (e.g. ZTO)."""
 
+    scoped_by = Scope(organization="pk", province="province")
+
     code = models.CharField(max_length=32, unique=True, validators=[code_validator])
     name = models.CharField(max_length=200)
     license_no = models.CharField("express business licence no.", max_length=64, blank=True)
     province = models.CharField(max_length=6, choices=[(p.value, PROVINCE_NAMES[p]) for p in Province])
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         ordering = ["code"]
@@ -46,6 +58,8 @@ class Organization(models.Model):
 class Facility(models.Model):
     """An outlet (营业网点), hub (分拨中心) or station of a company."""
 
+    scoped_by = Scope(facility="pk")
+
     code = models.CharField(max_length=32, unique=True, validators=[code_validator])
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=16, choices=[(k.value, k.value.title()) for k in FacilityKind])
@@ -53,6 +67,8 @@ class Facility(models.Model):
     region_code = models.CharField(max_length=6, validators=[region_code_validator])
     address = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         ordering = ["code"]
@@ -69,6 +85,8 @@ class Facility(models.Model):
 class Staff(models.Model):
     """A member of staff (从业人员); couriers are staff. Name, ID number and phone are encrypted."""
 
+    scoped_by = Scope(facility="facility")
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     employee_no = models.CharField(max_length=32, unique=True, validators=[code_validator])
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="staff")
@@ -82,6 +100,8 @@ class Staff(models.Model):
     status = models.CharField(max_length=16, choices=[(s.value, s.value.title()) for s in StaffStatus],
                               default=StaffStatus.ACTIVE)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         ordering = ["employee_no"]
@@ -103,8 +123,11 @@ class Staff(models.Model):
         return masking.mask_phone(self.phone)
 
     def clean(self):
-        if self.facility_id and self.organization_id and self.facility.organization_id != self.organization_id:
-            raise ValidationError({"facility": "The facility belongs to another company."})
+        try:
+            ensure_facility_of(self.facility if self.facility_id else None,
+                               self.organization if self.organization_id else None)
+        except ValidationFailed as exc:
+            raise ValidationError({exc.attr: exc.detail}) from None
 
 
 def validate_plate(value: str):
@@ -117,11 +140,15 @@ def validate_plate(value: str):
 class Vehicle(models.Model):
     """A vehicle of a company, addressed by its plate (e.g. 沪A12345)."""
 
+    scoped_by = Scope()
+
     plate = models.CharField(max_length=16, unique=True, validators=[validate_plate])
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="vehicles")
     kind = models.CharField(max_length=16, choices=[(k.value, k.value.title()) for k in VehicleKind],
                             default=VehicleKind.TRUCK)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         ordering = ["plate"]

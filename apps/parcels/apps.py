@@ -5,3 +5,14 @@ class ParcelsConfig(AppConfig):
     name = "apps.parcels"
     label = "parcels"
     verbose_name = "Parcels and acceptances"
+
+    def ready(self):
+        from apps.compliance.retention import DataClass, register
+
+        from .models import AcceptanceRecord
+
+        # An acceptance's sender and recipient contact details, from the attempt [R19].
+        register(DataClass("acceptance", AcceptanceRecord, "recorded_at",
+                           {"given_sender_name": None, "given_sender_phone": None, "given_sender_address": None,
+                            "recipient_name": None, "recipient_phone": None, "recipient_address": None},
+                           "acceptance"))

@@ -8,8 +8,17 @@ from django.db import models
 from django.utils import timezone
 
 from apps.common.fields import EncryptedTextField
-from greenshield import masking
-from greenshield.enums import InspectionResult, Outcome, ParcelStatus, RefusalReason, ScreeningStatus, choices
+from apps.common.scoping import RestrictedQuerySet, Scope
+from greenshield import masking, rules
+from greenshield.enums import (
+    EventType,
+    InspectionResult,
+    Outcome,
+    ParcelStatus,
+    RefusalReason,
+    ScreeningStatus,
+    choices,
+)
 
 waybill_validator = RegexValidator(r"^[A-Z0-9]{8,32}$", "A waybill number is 8–32 upper-case letters or digits.",
                                    code="invalid_waybill")
@@ -18,9 +27,13 @@ waybill_validator = RegexValidator(r"^[A-Z0-9]{8,32}$", "A waybill number is 8�
 class ProhibitedCategory(models.Model):
     """The 19 categories of the prohibited-items guidance catalogue [R10] (fixtures/prohibited_items.json)."""
 
+    scoped_by = Scope(public=True)
+
     code = models.CharField(max_length=4, primary_key=True)
     name = models.CharField(max_length=200)
     examples = models.TextField(blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         ordering = ["code"]
@@ -33,6 +46,8 @@ class ProhibitedCategory(models.Model):
 class AcceptanceRecord(models.Model):
     """One acceptance attempt at an outlet, stored whatever its outcome [R5][R8]. Recipient personal data is
     encrypted; the region code is kept in clear for routing and statistics."""
+
+    scoped_by = Scope(facility="outlet")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     waybill_no = models.CharField(max_length=32, blank=True, db_index=True,
@@ -57,6 +72,8 @@ class AcceptanceRecord(models.Model):
     weight_g = models.PositiveIntegerField()
     recorded_at = models.DateTimeField(default=timezone.now, db_index=True)
     request_id = models.CharField(max_length=64, blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-recorded_at"]
@@ -94,10 +111,14 @@ class AcceptanceRecord(models.Model):
 
 
 class AcceptanceItem(models.Model):
+    scoped_by = Scope(organization="acceptance__organization", facility="acceptance__outlet")
+
     acceptance = models.ForeignKey(AcceptanceRecord, on_delete=models.CASCADE, related_name="items")
     name = models.CharField(max_length=100)
     quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
     prohibited_category = models.ForeignKey(ProhibitedCategory, on_delete=models.PROTECT, null=True, blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]
@@ -109,6 +130,8 @@ class AcceptanceItem(models.Model):
 class Inspection(models.Model):
     """Inspection at acceptance (收寄验视) [R8]: who, when, sender present, result."""
 
+    scoped_by = Scope(organization="acceptance__organization", facility="acceptance__outlet")
+
     acceptance = models.OneToOneField(AcceptanceRecord, on_delete=models.CASCADE, related_name="inspection")
     inspector = models.ForeignKey("organizations.Staff", on_delete=models.PROTECT, related_name="inspections")
     inspected_at = models.DateTimeField()
@@ -118,18 +141,21 @@ class Inspection(models.Model):
     safety_certificate_ref = models.CharField(max_length=100, blank=True,
                                               help_text="[R9] certificate that makes an unconfirmable item acceptable")
 
+    objects = RestrictedQuerySet.as_manager()
+
     def __str__(self):
         return f"inspection {self.result}"
 
     @property
     def passed(self) -> bool:
-        return self.result == InspectionResult.PASS or bool(
-            self.result == InspectionResult.UNCONFIRMABLE and self.safety_certificate_ref)
+        return rules.inspection_passed(result=self.result, safety_certificate_ref=self.safety_certificate_ref)
 
 
 class Parcel(models.Model):
     """An accepted parcel: the head of its trace chain. Refused attempts never become parcels, so their waybill
     cannot be used."""
+
+    scoped_by = Scope(facility="outlet")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     waybill_no = models.CharField(max_length=32, unique=True, validators=[waybill_validator])
@@ -151,6 +177,8 @@ class Parcel(models.Model):
     chain_head = models.CharField(max_length=64, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = RestrictedQuerySet.as_manager()
+
     class Meta:
         ordering = ["-accepted_at"]
         indexes = [models.Index(fields=["organization", "accepted_at"]),
@@ -158,3 +186,51 @@ class Parcel(models.Model):
 
     def __str__(self):
         return self.waybill_no
+
+
+class CheckpointEvent(models.Model):
+    """One link of a parcel's trace chain: the acceptance, the inspection, screenings and re-checks recorded by
+    the services, and the scans devices post. ``hash = SHA-256(prev_hash ‖ canonical content)``
+    (``greenshield.chain.link_content``). The table keeps its original name from when it lived in ``tracking``."""
+
+    scoped_by = Scope(organization="parcel__organization", facility="parcel__outlet")
+
+    id = models.BigAutoField(primary_key=True)
+    event_id = models.UUIDField(unique=True, default=uuid.uuid4)
+    # Foreign keys carry no single-column index of their own: the composite indexes below lead with them.
+    parcel = models.ForeignKey(Parcel, on_delete=models.PROTECT, related_name="events", db_index=False)
+    seq = models.PositiveIntegerField()
+    type = models.CharField(max_length=20, choices=choices(EventType))
+    occurred_at = models.DateTimeField()
+    recorded_at = models.DateTimeField()
+    facility = models.ForeignKey("organizations.Facility", on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="+", db_index=False)
+    vehicle = models.ForeignKey("organizations.Vehicle", on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="+", db_index=False)
+    courier = models.ForeignKey("organizations.Staff", on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="+", db_index=False, help_text="The staff member responsible for this link.")
+    device = models.ForeignKey("accounts.Device", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                               db_index=False)
+    actor = models.CharField(max_length=160, blank=True, help_text="Account or device that recorded the link.")
+    location = models.JSONField(null=True, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+    flags = models.JSONField(default=list, blank=True)
+    content_digest = models.CharField(max_length=64, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        db_table = "tracking_checkpointevent"
+        ordering = ["parcel", "seq"]
+        constraints = [models.UniqueConstraint(fields=["parcel", "seq"], name="one_link_per_position")]
+        indexes = [
+            models.Index(fields=["courier", "occurred_at"], name="tracking_ch_courier_58c4e7_idx"),
+            models.Index(fields=["vehicle", "occurred_at"], name="tracking_ch_vehicle_194dec_idx"),
+            models.Index(fields=["facility", "occurred_at"], name="tracking_ch_facilit_42e6c2_idx"),
+            models.Index(fields=["device", "recorded_at"], name="tracking_ch_device__5fcb5b_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.type} #{self.seq}"

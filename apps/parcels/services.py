@@ -2,40 +2,29 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from apps.audit.services import audit_record
+from apps.common.fields import blind_index_filter
+from apps.common.permissions import ensure_may
 from apps.common.request_context import current_request_id
 from apps.compliance.services import alert_raise
-from apps.senders.models import Verification
+from apps.senders.models import Sender, Verification
 from apps.senders.services import (
     sender_blacklist_entry,
     sender_upsert,
     staff_ensure_not_blacklisted,
 )
-from apps.tracking.services import LinkSpec, chain_append
-from greenshield.enums import (
-    AlertKind,
-    FacilityKind,
-    InspectionResult,
-    Outcome,
-    RefusalReason,
-    Role,
-    VerificationMethod,
-)
+from greenshield import crypto, masking, rules
+from greenshield.capabilities import Capability
+from greenshield.enums import EventType, FacilityKind, Outcome, VerificationMethod
 from greenshield.errors import PermissionDenied, ValidationFailed
+from greenshield.identity import identity_index_value
 
+from .chain import LinkSpec, chain_append
 from .models import AcceptanceItem, AcceptanceRecord, Inspection, Parcel, ProhibitedCategory
-
-
-@dataclass(frozen=True)
-class Decision:
-    outcome: Outcome
-    refusal_reason: RefusalReason | None
-    alerts: tuple[AlertKind, ...]
 
 
 def prohibited_categories_load(path=None) -> int:
@@ -51,29 +40,6 @@ def prohibited_categories_load(path=None) -> int:
         ProhibitedCategory.objects.update_or_create(
             code=category["code"], defaults={"name": category["name"], "examples": category.get("examples", "")})
     return len(categories)
-
-
-def acceptance_decide(*, inspection_result: str, safety_certificate_ref: str, declared_prohibited: bool,
-                      identity_matched: bool, sender_blacklisted: bool) -> Decision:
-    """The rules of [R5][R8][R9][R15] as a pure function. Every condition that calls for an alert raises one;
-    the refusal reason is the most serious condition."""
-    alerts = []
-    reasons = []
-    if inspection_result == InspectionResult.PROHIBITED_FOUND or declared_prohibited:
-        reasons.append(RefusalReason.PROHIBITED_ITEM)
-        alerts.append(AlertKind.PROHIBITED_ITEM_AT_ACCEPTANCE)
-    if sender_blacklisted:
-        reasons.append(RefusalReason.SENDER_BLACKLISTED)
-        alerts.append(AlertKind.BLACKLISTED_SENDER_ATTEMPT)
-    if inspection_result == InspectionResult.REFUSED_BY_SENDER:
-        reasons.append(RefusalReason.INSPECTION_REFUSED)
-    if not identity_matched:
-        reasons.append(RefusalReason.IDENTITY_MISMATCH)
-    if inspection_result == InspectionResult.UNCONFIRMABLE and not safety_certificate_ref:
-        reasons.append(RefusalReason.UNCONFIRMABLE_ITEM)
-    if reasons:
-        return Decision(Outcome.REFUSED, reasons[0], tuple(alerts))
-    return Decision(Outcome.ACCEPTED, None, tuple(alerts))
 
 
 def waybill_generate(organization) -> str:
@@ -140,7 +106,7 @@ def acceptance_record(*, account, sender: dict, recipient: dict, items: list[dic
     sender_obj = sender_upsert(**sender)
     blacklisted = sender_blacklist_entry(organization=organization, id_type=sender["id_type"],
                                          id_number=sender["id_number"]) is not None
-    decision = acceptance_decide(
+    decision = rules.acceptance_decide(
         inspection_result=inspection["result"], safety_certificate_ref=inspection.get("safety_certificate_ref", ""),
         declared_prohibited=bool(categories), identity_matched=verification["identity_matched"],
         sender_blacklisted=blacklisted,
@@ -184,13 +150,13 @@ def acceptance_record(*, account, sender: dict, recipient: dict, items: list[dic
             raise ValidationFailed("This waybill number is already in use.", code="waybill_exists",
                                    attr="waybill_no") from None
         chain_append(parcel=parcel, recorded_at=now, links=[
-            LinkSpec(type="ACCEPTED", occurred_at=now, facility=outlet, courier=staff, actor=account.username,
+            LinkSpec(type=EventType.ACCEPTED, occurred_at=now, facility=outlet, courier=staff, actor=account.username,
                      detail={"acceptance": str(record.pk), "real_name": {
                          "method": verification["method"], "identity_matched": verification["identity_matched"],
                          "sender": str(sender_obj.pk), "contract_customer": contract_customer},
                          "items": sum(i["quantity"] for i in items), "weight_g": weight_g,
                          "recipient_region_code": recipient["region_code"]}),
-            LinkSpec(type="INSPECTED", occurred_at=now, facility=outlet, courier=staff, actor=account.username,
+            LinkSpec(type=EventType.INSPECTED, occurred_at=now, facility=outlet, courier=staff, actor=account.username,
                      detail={"result": inspection_obj.result, "sender_present": inspection_obj.sender_present,
                              "safety_certificate_ref": inspection_obj.safety_certificate_ref}),
         ])
@@ -209,15 +175,11 @@ def acceptance_record(*, account, sender: dict, recipient: dict, items: list[dic
     return record
 
 
-REVEAL_ROLES = (Role.SUPERVISOR, Role.REGULATOR)
-
-
 @transaction.atomic
 def parcel_reveal(*, user, parcel: Parcel, reason: str, legal_basis: str = "", case_reference: str = "") -> dict:
     """The unmasked sender and recipient of a parcel [R17][R18]. The audit entry is written first, in the same
     transaction: if it cannot be written, nothing is revealed."""
-    if not user.is_superuser and not user.has_role(*REVEAL_ROLES):
-        raise PermissionDenied("Only supervisors and regulators may reveal personal data.")
+    ensure_may(user, Capability.REVEAL_PERSONAL_DATA, "Only supervisors and regulators may reveal personal data.")
     if len((reason or "").strip()) < 5:
         raise ValidationFailed("Give the reason for revealing personal data.", code="reason_required", attr="reason")
     audit_record(actor=user, action="pii.reveal", target=parcel, target_repr=parcel.waybill_no, reason=reason.strip(),
@@ -226,3 +188,29 @@ def parcel_reveal(*, user, parcel: Parcel, reason: str, legal_basis: str = "", c
     acceptance = parcel.acceptance
     return {"waybill_no": parcel.waybill_no, "sender": acceptance.unmasked_sender,
             "recipient": acceptance.unmasked_recipient}
+
+
+@transaction.atomic
+def sender_search(*, user, reason: str, id_type: str = "", id_number: str = "", phone: str = "") -> list[Sender]:
+    """Find senders by identity document or phone through the blind index (candidates decrypted and compared),
+    limited to senders with acceptances in the user's scope. Audited in the same transaction with who, why and
+    what was searched — masked and as its blind index, never in clear."""
+    ensure_may(user, Capability.SEARCH_SENDERS, "Only supervisors and regulators search senders.")
+    if id_number:
+        normalized = identity_index_value(id_type, id_number)
+        candidates = Sender.objects.filter(blind_index_filter(Sender, "id_number_index", normalized), id_type=id_type)
+        matches = [s for s in candidates if s.id_number == id_number]
+        searched = {"by": "id_number", "id_type": id_type, "value": masking.mask_id_number(id_number),
+                    "index": crypto.blind_index(crypto.current_keyring(), normalized, index="identity")}
+    else:
+        candidates = Sender.objects.filter(blind_index_filter(Sender, "phone_index", phone))
+        matches = [s for s in candidates if s.phone == phone]
+        searched = {"by": "phone", "value": masking.mask_phone(phone),
+                    "index": crypto.blind_index(crypto.current_keyring(), phone, index="phone")}
+    visible = set(AcceptanceRecord.objects.restrict(user).filter(sender__in=matches)
+                  .values_list("sender_id", flat=True))
+    found = [s for s in matches if s.pk in visible]
+    audit_record(actor=user, action="sender.search", target_type="senders.sender",
+                 target_id=",".join(str(s.pk) for s in found)[:160], target_repr=f"{len(found)} sender(s)",
+                 reason=reason, data={**searched, "matches": len(found)})
+    return found

@@ -4,13 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from apps.common.scoping import scope
-from apps.parcels.admin import (
-    AMBER,
-    DARK_RED,
-    GREEN,
-    GREY,
-    RED,
+from apps.common.admin import (
     EvidenceAdmin,
     ReadOnlyInline,
     WaybillSearchMixin,
@@ -19,18 +13,9 @@ from apps.parcels.admin import (
     enum_badge,
     related_or_none,
 )
+from greenshield.enums import ResolutionResult, ScreeningResult
 
-from .models import Resolution, ResolutionResult, Screening, ScreeningResult
-
-RESULT_COLORS = {ScreeningResult.CLEAR: GREEN, ScreeningResult.SUSPECT: AMBER, ScreeningResult.PROHIBITED: RED}
-RESOLUTION_COLORS = {ResolutionResult.CLEARED: GREEN, ResolutionResult.SEIZED: DARK_RED}
-
-
-def screenings_in_scope(*, user):
-    """Screenings at facilities in the user's scope: a supervisor's company, a regulator's province, a
-    screener's own hub."""
-    queryset = Screening.objects.select_related("parcel", "facility", "operator", "resolution")
-    return scope(queryset, user, organization="facility__organization", facility="facility")
+from .models import Resolution, Screening
 
 
 class ResolutionInline(ReadOnlyInline):
@@ -41,7 +26,7 @@ class ResolutionInline(ReadOnlyInline):
 
     @admin.display(description="result")
     def result_badge(self, obj):
-        return enum_badge(obj.result, RESOLUTION_COLORS)
+        return enum_badge(obj.result, ResolutionResult)
 
     @admin.display(description="re-checked by")
     def resolved_by_username(self, obj):
@@ -72,7 +57,6 @@ class ScreeningAdmin(WaybillSearchMixin, EvidenceAdmin):
     """Each X-ray pass of a parcel, with the re-check that ended a hold. Recorded by screeners and scanners
     through the API; nothing is changed here."""
 
-    selector = staticmethod(screenings_in_scope)
     list_display = ("screened_at", "waybill", "facility", "machine_id", "operator_no", "result_badge",
                     "resolution_result")
     list_display_links = ("screened_at", "waybill")
@@ -88,9 +72,6 @@ class ScreeningAdmin(WaybillSearchMixin, EvidenceAdmin):
         ("Record", {"fields": ("recorded_at", "recorded_by", "device")}),
     )
 
-    def get_readonly_fields(self, request, obj=None):
-        return [field for _, options in self.fieldsets for field in options["fields"]]
-
     @admin.display(description="waybill no.", ordering="parcel__waybill_no")
     def waybill(self, obj):
         return obj.parcel.waybill_no
@@ -105,13 +86,13 @@ class ScreeningAdmin(WaybillSearchMixin, EvidenceAdmin):
 
     @admin.display(description="result", ordering="result")
     def result_badge(self, obj):
-        return enum_badge(obj.result, RESULT_COLORS)
+        return enum_badge(obj.result, ScreeningResult)
 
     @admin.display(description="re-check", ordering="resolution__result")
     def resolution_result(self, obj):
         resolution = related_or_none(obj, "resolution")
         if resolution is not None:
-            return enum_badge(resolution.result, RESOLUTION_COLORS)
+            return enum_badge(resolution.result, ResolutionResult)
         if obj.result == ScreeningResult.CLEAR:
             return "—"
-        return badge("awaiting", GREY)
+        return badge("awaiting")

@@ -2,27 +2,20 @@
 from __future__ import annotations
 
 import uuid
-from enum import StrEnum
 
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 
-from greenshield.enums import choices
-
-
-class ScreeningResult(StrEnum):
-    CLEAR = "CLEAR"
-    SUSPECT = "SUSPECT"
-    PROHIBITED = "PROHIBITED"
-
-
-class ResolutionResult(StrEnum):
-    CLEARED = "CLEARED"
-    SEIZED = "SEIZED"
+from apps.common.scoping import RestrictedQuerySet, Scope
+from greenshield.enums import ResolutionResult, ScreeningResult, choices
 
 
 class Screening(models.Model):
+    """One X-ray pass of a parcel at a hub: machine, operator, time, site, result, image [R12]."""
+
+    scoped_by = Scope(organization="facility__organization", facility="facility")
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     parcel = models.ForeignKey("parcels.Parcel", on_delete=models.PROTECT, related_name="screenings")
     facility = models.ForeignKey("organizations.Facility", on_delete=models.PROTECT, related_name="screenings")
@@ -36,6 +29,8 @@ class Screening(models.Model):
     recorded_by = models.CharField(max_length=160, help_text="Account or device that recorded it.")
     device = models.ForeignKey("accounts.Device", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
 
+    objects = RestrictedQuerySet.as_manager()
+
     class Meta:
         ordering = ["-screened_at"]
         indexes = [models.Index(fields=["operator", "screened_at"]), models.Index(fields=["facility", "screened_at"])]
@@ -47,6 +42,8 @@ class Screening(models.Model):
 class Resolution(models.Model):
     """The open-box re-check that ends a hold: cleared, or seized and reported to the authorities [R9]."""
 
+    scoped_by = Scope(organization="screening__facility__organization", facility="screening__facility")
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     screening = models.OneToOneField(Screening, on_delete=models.PROTECT, related_name="resolution")
     result = models.CharField(max_length=8, choices=choices(ResolutionResult))
@@ -56,6 +53,8 @@ class Resolution(models.Model):
     authority_report_ref = models.CharField(max_length=64, blank=True,
                                             help_text="Reference of the report to the authorities (seizures).")
     reported_at = models.DateTimeField(null=True, blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
 
     def __str__(self):
         return f"{self.result} ({self.screening})"

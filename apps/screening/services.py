@@ -1,23 +1,28 @@
 """Recording X-ray screenings and their re-checks; each is a link of the parcel's chain and an audit entry."""
 from __future__ import annotations
 
+import datetime
 import secrets
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from apps.accounts.authentication import is_device
 from apps.audit.services import audit_record
+from apps.common.permissions import user_may
+from apps.common.principals import is_device
 from apps.compliance.services import alert_raise, alerts_resolve_for_parcel
 from apps.organizations.models import Facility, Staff
+from apps.parcels.chain import LinkSpec, chain_append
+from apps.parcels.models import Parcel
 from apps.parcels.services import parcel_for_update
 from apps.senders.services import staff_ensure_not_blacklisted
-from apps.tracking.services import LinkSpec, chain_append
 from greenshield import rules
-from greenshield.enums import AlertKind, ParcelStatus, Role, ScreeningStatus
-from greenshield.errors import Conflict, NotFound, ValidationFailed
+from greenshield.capabilities import Capability
+from greenshield.enums import AlertKind, EventType, ParcelStatus, ResolutionResult, ScreeningStatus
+from greenshield.errors import NotFound, ValidationFailed
 
-from .models import Resolution, ResolutionResult, Screening
+from .models import Resolution, Screening
 
 
 def _screening_facility(actor, code: str) -> Facility:
@@ -73,7 +78,7 @@ def _screening_store(*, actor, facility_obj, operator_obj, waybill_no, machine_i
     parcel.status, parcel.screening_status = new_status, new_screening
     parcel.save(update_fields=["status", "screening_status", "status_before_hold", "updated_at"])
     chain_append(parcel=parcel, recorded_at=screening.recorded_at, links=[LinkSpec(
-        type="SCREENED", occurred_at=screened_at, facility=facility_obj, courier=operator_obj, device=device,
+        type=EventType.SCREENED, occurred_at=screened_at, facility=facility_obj, courier=operator_obj, device=device,
         actor=actor.username, detail={"screening": str(screening.pk), "result": result, "machine_id": machine_id,
                                       "image_ref": image_ref, "image_sha256": image_sha256})])
     if alert_kind is not None:
@@ -89,17 +94,12 @@ def _screening_store(*, actor, facility_obj, operator_obj, waybill_no, machine_i
 
 
 def screening_for_resolution(*, user, screening_id) -> Screening:
-    """A screening the user may re-check: a screener's at their facility, a supervisor's in their company."""
-    qs = Screening.objects.select_related("parcel", "facility__organization")
-    if user.is_superuser:
-        pass
-    elif user.role == Role.SCREENER:
-        qs = qs.filter(facility=user.facility_id)
-    elif user.role == Role.SUPERVISOR:
-        qs = qs.filter(facility__organization=user.organization_id)
-    else:
-        qs = qs.none()
-    screening = qs.filter(pk=screening_id).first()
+    """A screening in the user's scope that the user may re-check (a screener's at their hub, a supervisor's in
+    their company); anything else is not found."""
+    screening = None
+    if user_may(user, Capability.RESOLVE_HOLD):
+        screening = (Screening.objects.restrict(user).select_related("parcel", "facility__organization")
+                     .filter(pk=screening_id).first())
     if screening is None:
         raise NotFound()
     return screening
@@ -111,28 +111,23 @@ def screening_resolve(*, user, screening: Screening, result: str, notes: str = "
     the authorities [R9]. Either way a chain link, an audit entry, and the hold's alert is resolved."""
     parcel = parcel_for_update(organization=screening.parcel.organization, waybill_no=screening.parcel.waybill_no)
     screening.parcel = parcel
-    if screening.result == "CLEAR":
-        raise Conflict("A clear screening needs no re-check.", code="not_suspect")
-    if Resolution.objects.filter(screening=screening).exists():
-        raise Conflict("This screening has already been re-checked.", code="already_resolved")
+    other_holds = Screening.objects.filter(parcel=parcel, result__in=list(rules.HOLDING_RESULTS),
+                                           resolution__isnull=True).exclude(pk=screening.pk).exists()
+    parcel.status, parcel.screening_status = rules.resolution_outcome(
+        screening_result=screening.result, already_resolved=Resolution.objects.filter(screening=screening).exists(),
+        result=result, parcel_status=parcel.status, screening_status=parcel.screening_status,
+        status_before_hold=parcel.status_before_hold, other_holds=other_holds)
     now = timezone.now()
     resolution = Resolution(screening=screening, result=result, notes=notes, resolved_by=user, resolved_at=now)
     if result == ResolutionResult.SEIZED:
         resolution.authority_report_ref = f"RPT-{now:%Y%m%d}-{secrets.token_hex(4).upper()}"
         resolution.reported_at = now
-        parcel.status, parcel.screening_status = ParcelStatus.SEIZED, ScreeningStatus.SEIZED
-    elif parcel.status != ParcelStatus.SEIZED:  # a seizure is never lifted by re-checking another screening
-        still_held = Screening.objects.filter(parcel=parcel, result__in=["SUSPECT", "PROHIBITED"],
-                                              resolution__isnull=True).exclude(pk=screening.pk).exists()
-        if not still_held:
-            parcel.status = parcel.status_before_hold or ParcelStatus.ACCEPTED
-            parcel.screening_status = ScreeningStatus.CLEARED
     resolution.save()
     parcel.save(update_fields=["status", "screening_status", "updated_at"])
     facility = screening.facility
     staff = getattr(user, "staff", None)
     chain_append(parcel=parcel, recorded_at=now, links=[LinkSpec(
-        type="RECHECKED", occurred_at=now, facility=facility, courier=staff, actor=user.username,
+        type=EventType.RECHECKED, occurred_at=now, facility=facility, courier=staff, actor=user.username,
         detail={"screening": str(screening.pk), "result": result,
                 "authority_report_ref": resolution.authority_report_ref})])
     # A clearance ends this screening's alert only (another suspect screening may still hold the parcel);
@@ -152,3 +147,25 @@ def screening_resolve(*, user, screening: Screening, result: str, notes: str = "
     return resolution
 
 
+def unscreened_sweep(*, now: datetime.datetime | None = None, max_hours: float | None = None) -> int:
+    """Raise one alert per parcel accepted more than ``max_hours`` ago with no screening yet [R11]."""
+    now = now or timezone.now()
+    max_hours = settings.GREENSHIELD_UNSCREENED_MAX_HOURS if max_hours is None else max_hours
+    overdue = (Parcel.objects.filter(screening_status=ScreeningStatus.PENDING,
+                                     accepted_at__lt=now - datetime.timedelta(hours=max_hours))
+               .exclude(alerts__kind=AlertKind.UNSCREENED_OVERDUE)
+               .select_related("organization", "outlet").order_by("accepted_at"))
+    raised = 0
+    for parcel in overdue.iterator(chunk_size=500):
+        if not rules.unscreened_overdue(accepted_at=parcel.accepted_at, screening_status=parcel.screening_status,
+                                        now=now, max_hours=max_hours):
+            continue
+        with transaction.atomic():
+            hours = (now - parcel.accepted_at).total_seconds() / 3600
+            raised += alert_raise(
+                kind=AlertKind.UNSCREENED_OVERDUE, organization=parcel.organization, facility=parcel.outlet,
+                parcel=parcel, summary=f"{parcel.waybill_no}: no screening {hours:.0f} h after acceptance",
+                detail={"hours_since_acceptance": round(hours, 1), "limit_hours": max_hours},
+                dedup_key=f"unscreened:{parcel.pk}",
+            ) is not None
+    return raised

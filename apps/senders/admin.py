@@ -3,26 +3,26 @@ not searchable here (their data is encrypted); the blacklist is managed through 
 from __future__ import annotations
 
 from django.contrib import admin
-from django.db.models import OuterRef, Subquery
+from django.db.models import Subquery
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.http import urlencode
 
-from apps.common.scoping import scope
-from apps.parcels.admin import AMBER, BLUE, GREY, RED, EvidenceAdmin, badge, changelist_link, when
-from apps.parcels.models import AcceptanceRecord
+from apps.common.admin import EvidenceAdmin, badge, when
+from apps.common.scoping import related_in_scope
 from greenshield import masking
-from greenshield.enums import PROVINCE_NAMES
+from greenshield.enums import PROVINCE_NAMES, Tone
 
 from . import selectors
 from .models import BlacklistEntry, Sender
 
 
 def senders_in_scope(*, user):
-    """Senders the user has a reason to see: those with an acceptance attempt in the user's scope, annotated
-    with the latest such attempt (a sender's global ``last_seen_at`` could betray activity at another
-    company)."""
-    attempts = scope(AcceptanceRecord.objects.filter(sender=OuterRef("pk")), user, facility="outlet")
-    latest = attempts.order_by("-recorded_at").values("recorded_at")[:1]
-    return Sender.objects.annotate(last_seen_in_scope=Subquery(latest)).filter(last_seen_in_scope__isnull=False)
+    """Senders the user has a reason to see (an acceptance attempt in the user's scope), annotated with the latest
+    such attempt (a sender's global ``last_seen_at`` could betray activity at another company)."""
+    latest = related_in_scope(Sender, "acceptances", user).order_by("-recorded_at").values("recorded_at")[:1]
+    return Sender.objects.restrict(user).annotate(last_seen_in_scope=Subquery(latest))
 
 
 @admin.register(Sender)
@@ -39,9 +39,6 @@ class SenderAdmin(EvidenceAdmin):
         ("Organisation sender [R2]", {"fields": ("organization_name", "uscc")}),
         ("Activity in your scope", {"fields": ("last_seen", "acceptances_link")}),
     )
-
-    def get_readonly_fields(self, request, obj=None):
-        return [field for _, options in self.fieldsets for field in options["fields"]]
 
     def get_ordering(self, request):
         return ("-last_seen_in_scope",)
@@ -72,7 +69,9 @@ class SenderAdmin(EvidenceAdmin):
 
     @admin.display(description="acceptance attempts")
     def acceptances_link(self, obj):
-        return changelist_link(AcceptanceRecord, "acceptances and refusals of this sender", sender__id__exact=obj.pk)
+        url = reverse("admin:parcels_acceptancerecord_changelist")
+        return format_html('<a href="{}?{}">{}</a>', url, urlencode({"sender__id__exact": obj.pk}),
+                           "acceptances and refusals of this sender")
 
 
 # -- blacklist ---------------------------------------------------------------------------------------------------
@@ -127,9 +126,6 @@ class BlacklistEntryAdmin(EvidenceAdmin):
                               "created_by", "created_at")}),
     )
 
-    def get_readonly_fields(self, request, obj=None):
-        return [field for _, options in self.fieldsets for field in options["fields"]]
-
     @admin.display(description="ID number (masked)")
     def masked_id_number(self, obj):
         return obj.masked_id_number or "—"
@@ -146,7 +142,7 @@ class BlacklistEntryAdmin(EvidenceAdmin):
 
     @admin.display(description="scope", ordering="province")
     def scope_label(self, obj):
-        return badge("REGION", BLUE) if obj.province else badge("COMPANY", GREY)
+        return badge("REGION", Tone.INFO) if obj.province else badge("COMPANY")
 
     @admin.display(description="issued for")
     def issuer(self, obj):
@@ -157,7 +153,7 @@ class BlacklistEntryAdmin(EvidenceAdmin):
     @admin.display(description="state")
     def state(self, obj):
         if obj.revoked_at:
-            return badge("revoked", GREY)
+            return badge("revoked")
         if obj.valid_until and obj.valid_until <= timezone.now():
-            return badge("expired", AMBER)
-        return badge("in force", RED)
+            return badge("expired", Tone.WARN)
+        return badge("in force", Tone.BAD)

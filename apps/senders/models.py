@@ -2,20 +2,25 @@
 from __future__ import annotations
 
 import uuid
+from functools import cached_property
 
 from django.db import models
 from django.utils import timezone
 
 from apps.common.fields import BlindIndexField, EncryptedTextField
+from apps.common.scoping import NOTHING, RestrictedQuerySet, Scope
 from apps.organizations.models import identity_normalizer, phone_normalizer
 from greenshield import masking
-from greenshield.enums import BlacklistSubject, SenderKind, VerificationMethod, choices
+from greenshield.enums import BlacklistSubject, Role, SenderKind, VerificationMethod, choices
 from greenshield.identity import IdType
 
 
 class Sender(models.Model):
     """One person (or organisation, through its responsible person's document) who sends parcels. Deduplicated
-    by the blind index of id_type + id_number; name, ID number, phone and address are encrypted."""
+    by the blind index of id_type + id_number; name, ID number, phone and address are encrypted. A user sees a
+    sender through the sender's acceptance attempts in the user's scope."""
+
+    scoped_by = Scope(via="acceptances")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     kind = models.CharField(max_length=16, choices=choices(SenderKind), default=SenderKind.PERSON)
@@ -32,13 +37,15 @@ class Sender(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     last_seen_at = models.DateTimeField(default=timezone.now)
 
+    objects = RestrictedQuerySet.as_manager()
+
     class Meta:
         ordering = ["-last_seen_at"]
 
     def __str__(self):
         return f"{self.masked['name']} ({self.id_type} {self.masked['id_number']})"
 
-    @property
+    @cached_property
     def masked(self) -> dict:
         return {
             "kind": self.kind,
@@ -61,6 +68,8 @@ class Sender(models.Model):
 class Verification(models.Model):
     """The real-name check of one acceptance attempt [R2]: how, by whom, when, and whether the person matched."""
 
+    scoped_by = Scope(organization="acceptance__organization", facility="acceptance__outlet")
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     sender = models.ForeignKey(Sender, on_delete=models.PROTECT, related_name="verifications")
     acceptance = models.OneToOneField("parcels.AcceptanceRecord", on_delete=models.PROTECT,
@@ -71,6 +80,8 @@ class Verification(models.Model):
     verified_at = models.DateTimeField()
     contract_customer = models.BooleanField(default=False, help_text="[R6] exempt by a signed safety agreement")
 
+    objects = RestrictedQuerySet.as_manager()
+
     class Meta:
         ordering = ["-verified_at"]
 
@@ -78,7 +89,20 @@ class Verification(models.Model):
         return f"{self.method} matched={self.identity_matched}"
 
 
-class BlacklistEntryQuerySet(models.QuerySet):
+class BlacklistScope(Scope):
+    """Region-wide entries (a regulator's) bind every company, so every regulator and supervisor sees them; a
+    company's own entries are seen by its supervisors and the regulator of its province."""
+
+    def q_for_role(self, user):
+        regional = models.Q(organization__isnull=True)
+        if user.role == Role.REGULATOR and user.province:
+            return regional | models.Q(organization__province=user.province)
+        if user.role == Role.SUPERVISOR and user.organization_id:
+            return regional | models.Q(organization=user.organization_id)
+        return NOTHING
+
+
+class BlacklistEntryQuerySet(RestrictedQuerySet):
     def in_force(self, at=None):
         at = at or timezone.now()
         return self.filter(revoked_at__isnull=True).filter(models.Q(valid_until__isnull=True) | models.Q(valid_until__gt=at))
@@ -87,6 +111,8 @@ class BlacklistEntryQuerySet(models.QuerySet):
 class BlacklistEntry(models.Model):
     """A sender or staff member barred from the network [R15]. A regulator's entry (``province`` set) applies
     across the whole region; a supervisor's (``organization`` set) within that company. No plaintext is kept."""
+
+    scoped_by = BlacklistScope(organization=None)
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     subject = models.CharField(max_length=8, choices=choices(BlacklistSubject))

@@ -8,9 +8,8 @@ from django.utils import timezone
 from apps.audit.services import audit_record
 from apps.common.fields import blind_index_filter
 from apps.common.locks import xact_lock
-from greenshield import crypto, masking
 from greenshield.enums import AlertKind, BlacklistSubject, Role, SenderKind
-from greenshield.errors import Conflict, PermissionDenied, ValidationFailed
+from greenshield.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from greenshield.identity import identity_index_value
 
 from .models import BlacklistEntry, Sender
@@ -116,8 +115,21 @@ def blacklist_create(*, actor, subject: str, reason: str, id_type: str = "", id_
     return entry
 
 
+def blacklist_may_revoke(*, actor, entry: BlacklistEntry) -> bool:
+    """Only the authority that issued an entry revokes it: a province's regulator its region-wide entries, a
+    company's supervisor the company's own; operators any."""
+    if actor.is_superuser:
+        return True
+    if entry.province:
+        return actor.role == Role.REGULATOR and entry.province == actor.province
+    return actor.role == Role.SUPERVISOR and entry.organization_id == actor.organization_id
+
+
 @transaction.atomic
 def blacklist_revoke(*, actor, entry: BlacklistEntry, reason: str) -> BlacklistEntry:
+    """Revoke an entry of the actor's own authority; an entry of another authority is not found (404)."""
+    if not blacklist_may_revoke(actor=actor, entry=entry):
+        raise NotFound()
     entry = BlacklistEntry.objects.select_for_update().get(pk=entry.pk)
     if entry.revoked_at is not None:
         raise Conflict("This entry is already revoked.", code="already_revoked")
@@ -126,34 +138,3 @@ def blacklist_revoke(*, actor, entry: BlacklistEntry, reason: str) -> BlacklistE
     audit_record(actor=actor, action="blacklist.revoke", target=entry, target_repr=str(entry), reason=reason,
                  organization=entry.organization, province=entry.province)
     return entry
-
-
-SEARCH_ROLES = (Role.SUPERVISOR, Role.REGULATOR)
-
-
-@transaction.atomic
-def sender_search(*, user, reason: str, id_type: str = "", id_number: str = "", phone: str = "") -> list:
-    """Find senders by identity document or phone through the blind index (candidates decrypted and compared),
-    limited to senders with acceptances in the user's scope. Audited in the same transaction with who, why and
-    what was searched — masked and as its blind index, never in clear."""
-    from apps.parcels.selectors import acceptance_list
-
-    if not user.is_superuser and not user.has_role(*SEARCH_ROLES):
-        raise PermissionDenied("Only supervisors and regulators search senders.")
-    if id_number:
-        normalized = identity_index_value(id_type, id_number)
-        candidates = Sender.objects.filter(blind_index_filter(Sender, "id_number_index", normalized), id_type=id_type)
-        matches = [s for s in candidates if s.id_number == id_number]
-        searched = {"by": "id_number", "id_type": id_type, "value": masking.mask_id_number(id_number),
-                    "index": crypto.blind_index(crypto.current_keyring(), normalized, index="identity")}
-    else:
-        candidates = Sender.objects.filter(blind_index_filter(Sender, "phone_index", phone))
-        matches = [s for s in candidates if s.phone == phone]
-        searched = {"by": "phone", "value": masking.mask_phone(phone),
-                    "index": crypto.blind_index(crypto.current_keyring(), phone, index="phone")}
-    visible = set(acceptance_list(user=user).filter(sender__in=matches).values_list("sender_id", flat=True))
-    found = [s for s in matches if s.pk in visible]
-    audit_record(actor=user, action="sender.search", target_type="senders.sender",
-                 target_id=",".join(str(s.pk) for s in found)[:160], target_repr=f"{len(found)} sender(s)",
-                 reason=reason, data={**searched, "matches": len(found)})
-    return found

@@ -19,19 +19,16 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.organizations.models import Facility, Staff, Vehicle
-from apps.parcels.models import AcceptanceRecord, Parcel
+from apps.parcels.models import AcceptanceRecord, CheckpointEvent, Parcel
 from greenshield import chain, rules
-from greenshield.enums import AlertKind, Outcome
+from greenshield.enums import AlertKind, CaptureStatus, EventType, Outcome
 from greenshield.plates import InvalidPlate, normalize_plate
 
-from .models import SCAN_TYPES, CheckpointEvent
-
 MAX_BATCH = 1000
-VEHICLE_TYPES = frozenset({"LOADED", "DEPARTED", "UNLOADED"})
-COURIER_TYPES = frozenset({"HANDOVER", "OUT_FOR_DELIVERY", "DELIVERED", "DELIVERY_FAILED"})
-FACILITY_TYPES = frozenset({"ARRIVED", "SORTED"})
-SCAN_TYPE_SET = frozenset(SCAN_TYPES)
-ACCEPTED, DUPLICATE, CONFLICT, REJECTED = "ACCEPTED", "DUPLICATE", "CONFLICT", "REJECTED"
+SCANS = {t.value: t for t in EventType.scans()}
+SCAN_NAMES = ", ".join(SCANS)
+ACCEPTED, DUPLICATE, CONFLICT, REJECTED = (CaptureStatus.ACCEPTED.value, CaptureStatus.DUPLICATE.value,
+                                           CaptureStatus.CONFLICT.value, CaptureStatus.REJECTED.value)
 MAX_DETAIL_BYTES = 4096
 
 
@@ -131,10 +128,12 @@ def _parse(item: Item, now: datetime.datetime, max_skew: datetime.timedelta) -> 
     else:
         item.waybill_no = waybill.strip().upper()
     event_type = raw.get("type")
-    if not isinstance(event_type, str) or event_type not in SCAN_TYPE_SET:  # a dict or list is unhashable
-        item.reject("invalid_choice", f"type must be one of {', '.join(SCAN_TYPES)}.", "type")
+    if not isinstance(event_type, str) or event_type not in SCANS:  # a dict or list is unhashable
+        item.reject("invalid_choice", f"type must be one of {SCAN_NAMES}.", "type")
+        meta = None
     else:
         item.type = event_type
+        meta = SCANS[event_type].meta
     occurred = raw.get("occurred_at")
     try:
         item.occurred_at = datetime.datetime.fromisoformat(occurred) if isinstance(occurred, str) else None
@@ -176,11 +175,12 @@ def _parse(item: Item, now: datetime.datetime, max_skew: datetime.timedelta) -> 
                                "characters or numbers of 1e16 or more.", "detail")
     else:
         item.detail = detail
-    if item.type == "EXCEPTION" and not isinstance(item.detail.get("reason"), str):
-        item.reject("required", "An EXCEPTION needs detail.reason.", "detail.reason")
-    if item.type in VEHICLE_TYPES and not item.vehicle_plate and not any(e["attr"] == "vehicle" for e in item.errors):
+    if meta is not None and meta.needs_reason and not isinstance(item.detail.get("reason"), str):
+        item.reject("required", f"An {item.type} needs detail.reason.", "detail.reason")
+    if (meta is not None and meta.needs_vehicle and not item.vehicle_plate
+            and not any(e["attr"] == "vehicle" for e in item.errors)):
         item.reject("vehicle_required", f"A {item.type} event needs a vehicle.", "vehicle")
-    if item.type in COURIER_TYPES and not item.courier_no:
+    if meta is not None and meta.needs_courier and not item.courier_no:
         item.reject("courier_required", f"A {item.type} event needs a courier.", "courier")
     if item.status != REJECTED:
         item.digest = chain.content_digest({
@@ -256,7 +256,7 @@ def _resolve_references(items: list[Item], device, parcels: dict[str, ParcelStat
             item.facility_id = facilities[item.facility_code]
         else:
             item.reject("unknown_facility", "Unknown facility.", "facility")
-        if item.type in FACILITY_TYPES and item.facility_id is None and item.status != REJECTED:
+        if SCANS[item.type].meta.needs_facility and item.facility_id is None and item.status != REJECTED:
             item.reject("facility_required", f"A {item.type} event needs a facility.", "facility")
         if item.vehicle_plate is not None:
             if item.vehicle_plate in vehicles:
@@ -364,22 +364,16 @@ def _store(items: list[Item], *, device, now: datetime.datetime) -> None:
     rows = []
     touched: dict[uuid.UUID, ParcelState] = {}
     actor = f"device:{device.serial}"
-    recorded = chain.canonical_time(now)
     for item in pending:
         parcel = item.parcel
         facts = rules.ParcelFacts(parcel.status, parcel.screening_status, parcel.accepted_at)
         item.flags = rules.event_flags(event_type=item.type, occurred_at=item.occurred_at, parcel=facts)
         seq = parcel.chain_length + 1
         prev = parcel.chain_head or chain.GENESIS
-        content = {
-            "parcel": parcel.key, "seq": seq, "type": item.type, "event_id": item.event_key,
-            "occurred_at": chain.canonical_time(item.occurred_at), "recorded_at": recorded,
-            "facility": None if item.facility_id is None else str(item.facility_id),
-            "vehicle": None if item.vehicle_id is None else str(item.vehicle_id),
-            "courier": None if item.courier_id is None else str(item.courier_id),
-            "device": str(device.pk), "actor": actor, "location": item.location, "detail": item.detail,
-            "flags": item.flags,
-        }
+        content = chain.link_content(
+            parcel=parcel.key, seq=seq, type=item.type, event_id=item.event_key, occurred_at=item.occurred_at,
+            recorded_at=now, facility=item.facility_id, vehicle=item.vehicle_id, courier=item.courier_id,
+            device=device.pk, actor=actor, location=item.location, detail=item.detail, flags=item.flags)
         link = chain.link_hash(prev, content)
         parcel.chain_length, parcel.chain_head = seq, link
         parcel.status, parcel.status_since = rules.status_transition(

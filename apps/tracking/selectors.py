@@ -11,14 +11,14 @@ from django.db.models import Exists, OuterRef, Q
 from apps.compliance.models import Alert
 from apps.organizations.models import Vehicle
 from apps.organizations.selectors import staff_list, vehicle_list
+from apps.parcels.chain import stored_link
+from apps.parcels.models import CheckpointEvent
 from apps.parcels.selectors import parcel_list
 from apps.screening.models import Screening
 from greenshield import chain, trace
+from greenshield.enums import EventType
 from greenshield.errors import NotFound
 from greenshield.plates import InvalidPlate, normalize_plate
-
-from .models import CheckpointEvent
-from .services import event_content
 
 
 @dataclass
@@ -43,8 +43,8 @@ def parcel_trace(*, user, waybill_no: str) -> Trace:
         raise NotFound()
     events = list(CheckpointEvent.objects.filter(parcel=parcel)
                   .select_related("facility", "vehicle", "courier", "device").order_by("seq"))
-    integrity = chain.verify((chain.StoredLink(e.seq, event_content(e), e.prev_hash, e.hash) for e in events),
-                             expected_length=parcel.chain_length, expected_head=parcel.chain_head)
+    integrity = chain.verify((stored_link(e) for e in events), expected_length=parcel.chain_length,
+                             expected_head=parcel.chain_head)
     screenings = list(Screening.objects.filter(parcel=parcel)
                       .select_related("facility", "operator", "device", "resolution__resolved_by")
                       .order_by("screened_at"))
@@ -96,9 +96,22 @@ def vehicle_loadings(*, user, plate: str, since=None, until=None):
     """LOADED scans onto the vehicle in the window (index: vehicle, occurred_at), newest first; the matching
     unloading of each is attached by ``vehicle_unloadings``."""
     vehicle = _vehicle(user, plate)
-    loaded = (CheckpointEvent.objects.filter(vehicle=vehicle, type="LOADED", parcel__in=_parcel_scope(user))
+    loaded = (CheckpointEvent.objects.filter(vehicle=vehicle, type=EventType.LOADED, parcel__in=_parcel_scope(user))
               .select_related("parcel", "facility").order_by("-occurred_at", "-id"))
     return vehicle, _window(loaded, since, until)
+
+
+@dataclass(frozen=True)
+class VehicleLoad:
+    loading: CheckpointEvent
+    unloading: CheckpointEvent | None
+
+
+def vehicle_loads(*, vehicle: Vehicle, loadings: list) -> list[VehicleLoad]:
+    """A page of loadings, each with the first UNLOADED from the same vehicle after it (one query). For "what was
+    aboard at T" that is the later unloading, so the reader sees when each parcel came off."""
+    unloadings = vehicle_unloadings(vehicle=vehicle, loadings=loadings)
+    return [VehicleLoad(loading, unloadings.get(loading.pk)) for loading in loadings]
 
 
 def vehicle_unloadings(*, vehicle: Vehicle, loadings: list) -> dict[int, CheckpointEvent]:
@@ -106,7 +119,7 @@ def vehicle_unloadings(*, vehicle: Vehicle, loadings: list) -> dict[int, Checkpo
     if not loadings:
         return {}
     earliest = min(e.occurred_at for e in loadings)
-    candidates = (CheckpointEvent.objects.filter(vehicle=vehicle, type="UNLOADED", occurred_at__gte=earliest,
+    candidates = (CheckpointEvent.objects.filter(vehicle=vehicle, type=EventType.UNLOADED, occurred_at__gte=earliest,
                                                  parcel__in=[e.parcel_id for e in loadings])
                   .select_related("facility").order_by("occurred_at"))
     by_parcel: dict = {}
@@ -128,13 +141,13 @@ def vehicle_aboard(*, user, plate: str, at: datetime.datetime):
     except OverflowError:  # an instant at the very start of the calendar: nothing can have been loaded before it
         horizon = at
     unloaded_since = CheckpointEvent.objects.filter(
-        parcel=OuterRef("parcel"), vehicle=vehicle, type="UNLOADED",
+        parcel=OuterRef("parcel"), vehicle=vehicle, type=EventType.UNLOADED,
         occurred_at__gte=OuterRef("occurred_at"), occurred_at__lte=at)
     reloaded_since = CheckpointEvent.objects.filter(
-        Q(parcel=OuterRef("parcel"), type="LOADED", occurred_at__gt=OuterRef("occurred_at"), occurred_at__lte=at)
+        Q(parcel=OuterRef("parcel"), type=EventType.LOADED, occurred_at__gt=OuterRef("occurred_at"), occurred_at__lte=at)
         & ~Q(vehicle=vehicle))
     aboard = (CheckpointEvent.objects
-              .filter(vehicle=vehicle, type="LOADED", occurred_at__gt=horizon, occurred_at__lte=at,
+              .filter(vehicle=vehicle, type=EventType.LOADED, occurred_at__gt=horizon, occurred_at__lte=at,
                       parcel__in=_parcel_scope(user))
               .exclude(Exists(unloaded_since)).exclude(Exists(reloaded_since))
               .select_related("parcel", "facility").order_by("-occurred_at", "-id"))

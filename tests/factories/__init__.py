@@ -6,8 +6,7 @@ import datetime
 import factory
 from django.contrib.auth.models import Group
 
-from apps.accounts.models import Device, User
-from apps.accounts.services import device_create
+from apps.accounts.models import Device, DeviceAPIKey, User
 from apps.organizations.models import Facility, Organization, Staff, Vehicle
 from greenshield.enums import FacilityKind, Province, Role
 from greenshield.identity import make_resident_id
@@ -68,7 +67,8 @@ class VehicleFactory(factory.django.DjangoModelFactory):
 
 
 class DeviceFactory(factory.django.DjangoModelFactory):
-    """Creates the device through the service, so it has an API key (``device.plain_api_key``)."""
+    """A device with an API key (``device.plain_api_key``). Built directly, like the other reference data here:
+    the services' audit entries are for what people do, not for the test's scenery."""
 
     class Meta:
         model = Device
@@ -79,8 +79,8 @@ class DeviceFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
-        device, key = device_create(**kwargs)
-        device.plain_api_key = key
+        device = Device.objects.create(**kwargs)
+        _, device.plain_api_key = DeviceAPIKey.objects.create_key(name=device.serial[:50], device=device)
         return device
 
 

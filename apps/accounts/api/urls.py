@@ -1,5 +1,9 @@
 from django.urls import path
+from rest_framework.routers import SimpleRouter
 
-from .views import TokenView
+from .views import DeviceViewSet, TokenView
 
-urlpatterns = [path("auth/token/", TokenView.as_view(), name="auth-token")]
+router = SimpleRouter()
+router.register("devices", DeviceViewSet, basename="device")
+
+urlpatterns = [path("auth/token/", TokenView.as_view(), name="auth-token"), *router.urls]

@@ -6,8 +6,8 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.pagination import CursorPagination
 
 from apps.common.filters import IsoDateTimeFilter
-from apps.common.permissions import roles_permission
-from greenshield.enums import Role
+from apps.common.permissions import capability_permission
+from greenshield.capabilities import Capability
 
 from ..models import AuditEntry
 from ..selectors import audit_entries_in_scope
@@ -61,7 +61,7 @@ class AuditEntryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     serializer_class = AuditEntrySerializer
     filterset_class = AuditEntryFilter
     pagination_class = NewestFirst
-    permission_classes = [roles_permission(Role.SUPERVISOR, Role.REGULATOR)]
+    permission_classes = [capability_permission(Capability.READ_AUDIT)]
 
     def get_queryset(self):
         return audit_entries_in_scope(user=self.request.user)

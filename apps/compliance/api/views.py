@@ -8,8 +8,9 @@ from rest_framework.response import Response
 
 from apps.common.filters import IsoDateTimeFilter
 from apps.common.openapi import client_error
-from apps.common.permissions import roles_permission
-from greenshield.enums import AlertKind, AlertSeverity, AlertStatus, Role, choices
+from apps.common.permissions import capability_permission
+from greenshield.capabilities import Capability
+from greenshield.enums import AlertKind, AlertSeverity, AlertStatus, choices
 
 from .. import selectors, services
 from ..models import Alert
@@ -55,14 +56,14 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
     serializer_class = AlertSerializer
     filterset_class = AlertFilter
-    permission_classes = [roles_permission(*Role)]
+    permission_classes = [capability_permission(Capability.READ_ALERTS)]
 
     def get_queryset(self):
         return selectors.alert_list(user=self.request.user)
 
     def get_permissions(self):
         if self.action in ("acknowledge", "resolve"):
-            return [roles_permission(Role.SUPERVISOR, Role.REGULATOR)()]
+            return [capability_permission(Capability.REVIEW_ALERTS)()]
         return super().get_permissions()
 
     @extend_schema(request=AlertNoteSerializer, summary="Acknowledge an alert",

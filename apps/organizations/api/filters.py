@@ -1,7 +1,5 @@
 import django_filters
 
-from apps.accounts.models import Device
-
 from ..models import Facility, Staff, Vehicle
 
 
@@ -28,12 +26,3 @@ class VehicleFilter(django_filters.FilterSet):
     class Meta:
         model = Vehicle
         fields = ["organization", "kind"]
-
-
-class DeviceFilter(django_filters.FilterSet):
-    organization = django_filters.CharFilter(field_name="organization__code")
-    facility = django_filters.CharFilter(field_name="facility__code")
-
-    class Meta:
-        model = Device
-        fields = ["organization", "facility", "is_active"]

@@ -1,15 +1,10 @@
 from __future__ import annotations
 
-import re
-
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from apps.accounts.models import Device
-from apps.accounts.services import device_create
 from apps.common.serializers import ID_TYPE_CHOICES, PhoneField, PlateField, validate_identity
 
-from ..models import Facility, Organization, Staff, Vehicle
+from ..models import Facility, Organization, Staff, Vehicle, ensure_facility_of
 
 
 class OrganizationSerializer(serializers.ModelSerializer):
@@ -64,12 +59,8 @@ class StaffSerializer(serializers.ModelSerializer):
         if self.instance is not None and "id_type" in attrs and "id_number" not in attrs:
             attrs["id_number"] = self.instance.id_number
         attrs = validate_identity(attrs)
-        organization = attrs.get("organization") or getattr(self.instance, "organization", None)
-        facility = attrs.get("facility", getattr(self.instance, "facility", None))
-        if facility is not None and organization is not None and facility.organization_id != organization.pk:
-            raise serializers.ValidationError(
-                {"facility": [serializers.ErrorDetail("The facility belongs to another company.",
-                                                      code="facility_mismatch")]})
+        ensure_facility_of(attrs.get("facility", getattr(self.instance, "facility", None)),
+                           attrs.get("organization") or getattr(self.instance, "organization", None))
         return attrs
 
 
@@ -88,41 +79,3 @@ class VehicleSerializer(serializers.ModelSerializer):
         if existing.exists():
             raise serializers.ValidationError("A vehicle with this plate exists.", code="unique")
         return value
-
-
-DEVICE_SERIAL_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
-
-
-class DeviceSerializer(serializers.ModelSerializer):
-    organization = serializers.SlugRelatedField(slug_field="code", queryset=Organization.objects.all())
-    facility = serializers.SlugRelatedField(slug_field="code", queryset=Facility.objects.all(), required=False,
-                                            allow_null=True)
-    api_key = serializers.SerializerMethodField(help_text="The device's API key. Returned once, on creation.")
-
-    class Meta:
-        model = Device
-        fields = ["serial", "organization", "facility", "description", "is_active", "api_key"]
-
-    @extend_schema_field(serializers.CharField(allow_null=True))
-    def get_api_key(self, obj):
-        return getattr(obj, "_plain_api_key", None)
-
-    def validate_serial(self, value):
-        # The serial is the device's address in URLs (/devices/{serial}/rotate-key/).
-        if not DEVICE_SERIAL_RE.fullmatch(value):
-            raise serializers.ValidationError("A serial is letters, digits, '.', '_', ':' or '-'.", code="invalid")
-        return value
-
-    def validate(self, attrs):
-        organization = attrs.get("organization") or getattr(self.instance, "organization", None)
-        facility = attrs.get("facility", getattr(self.instance, "facility", None))
-        if facility is not None and organization is not None and facility.organization_id != organization.pk:
-            raise serializers.ValidationError(
-                {"facility": [serializers.ErrorDetail("The facility belongs to another company.",
-                                                      code="facility_mismatch")]})
-        return attrs
-
-    def create(self, validated_data):
-        device, key = device_create(**validated_data)
-        device._plain_api_key = key
-        return device

@@ -7,6 +7,5 @@ router.register("organizations", views.OrganizationViewSet, basename="organizati
 router.register("facilities", views.FacilityViewSet, basename="facility")
 router.register("staff", views.StaffViewSet, basename="staff")
 router.register("vehicles", views.VehicleViewSet, basename="vehicle")
-router.register("devices", views.DeviceViewSet, basename="device")
 
 urlpatterns = router.urls

@@ -1,6 +1,7 @@
 """Shapes of the acceptance endpoint. Serializers check form; the service decides."""
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.common.serializers import ID_TYPE_CHOICES, PhoneField, validate_identity
@@ -148,3 +149,51 @@ class ProhibitedCategorySerializer(serializers.ModelSerializer):
     class Meta:
         model = ProhibitedCategory
         fields = ["code", "name", "examples"]
+
+
+class SenderSearchInputSerializer(serializers.Serializer):
+    id_type = serializers.ChoiceField(choices=ID_TYPE_CHOICES, required=False)
+    id_number = serializers.CharField(max_length=64, required=False)
+    phone = PhoneField(required=False)
+    reason = serializers.CharField(max_length=1000, min_length=5, help_text="Why you search (audited).")
+
+    def validate(self, attrs):
+        if attrs.get("id_number"):
+            if not attrs.get("id_type"):
+                raise serializers.ValidationError({"id_type": [serializers.ErrorDetail(
+                    "This field is required.", code="required")]})
+            return validate_identity(attrs)
+        if not attrs.get("phone"):
+            raise serializers.ValidationError({"non_field_errors": [serializers.ErrorDetail(
+                "Search by id_type and id_number, or by phone.", code="required")]})
+        return attrs
+
+
+class SenderParcelSerializer(serializers.Serializer):
+    waybill_no = serializers.CharField()
+    status = serializers.CharField()
+    outlet = serializers.CharField(source="outlet.code")
+    accepted_at = serializers.DateTimeField()
+
+
+class SenderFoundSerializer(serializers.Serializer):
+    """A sender found by a search, masked, with their parcels in the searcher's scope."""
+
+    id = serializers.UUIDField(source="pk")
+    kind = serializers.CharField()
+    name = serializers.CharField(source="masked.name", help_text="Masked.")
+    id_type = serializers.CharField()
+    id_number = serializers.CharField(source="masked.id_number", help_text="Masked.")
+    phone = serializers.CharField(source="masked.phone", help_text="Masked.")
+    address = serializers.CharField(source="masked.address", help_text="Masked.")
+    organization_name = serializers.CharField(allow_blank=True)
+    uscc = serializers.CharField(allow_blank=True)
+    parcels = serializers.SerializerMethodField()
+
+    @extend_schema_field(SenderParcelSerializer(many=True))
+    def get_parcels(self, sender) -> list:
+        return SenderParcelSerializer(self.context["parcels_by_sender"].get(sender.pk, []), many=True).data
+
+
+class SenderSearchResultSerializer(serializers.Serializer):
+    results = SenderFoundSerializer(many=True)

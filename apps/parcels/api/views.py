@@ -9,8 +9,8 @@ from rest_framework.views import APIView
 
 from apps.common.idempotency import idempotent
 from apps.common.openapi import client_error, forbidden
-from apps.common.permissions import roles_permission
-from greenshield.enums import Role
+from apps.common.permissions import capability_permission
+from greenshield.capabilities import Capability
 from greenshield.errors import NotFound
 
 from .. import selectors, services
@@ -18,6 +18,8 @@ from .serializers import (
     AcceptanceInputSerializer,
     AcceptanceOutputSerializer,
     ProhibitedCategorySerializer,
+    SenderSearchInputSerializer,
+    SenderSearchResultSerializer,
     acceptance_representation,
 )
 
@@ -48,7 +50,7 @@ ACCEPTANCE_EXAMPLE = {
 class AcceptanceView(APIView):
     """Log a real-name acceptance attempt with its inspection result (outlet staff)."""
 
-    permission_classes = [roles_permission(Role.OUTLET_STAFF)]
+    permission_classes = [capability_permission(Capability.RECORD_ACCEPTANCE)]
 
     @extend_schema(
         request=AcceptanceInputSerializer,
@@ -100,10 +102,10 @@ class ProhibitedCategoryListView(generics.ListAPIView):
 
     serializer_class = ProhibitedCategorySerializer
     pagination_class = None
-    permission_classes = [roles_permission(*Role)]
+    permission_classes = [capability_permission(Capability.READ_REFERENCE)]
 
     def get_queryset(self):
-        return selectors.prohibited_category_list()
+        return selectors.prohibited_category_list(user=self.request.user)
 
 
 class RevealInputSerializer(serializers.Serializer):
@@ -117,7 +119,7 @@ class RevealInputSerializer(serializers.Serializer):
 class RevealView(APIView):
     """Unmasked sender and recipient of one parcel, for a stated reason; audited in the same transaction."""
 
-    permission_classes = [roles_permission(Role.SUPERVISOR, Role.REGULATOR)]
+    permission_classes = [capability_permission(Capability.REVEAL_PERSONAL_DATA)]
 
     @extend_schema(request=RevealInputSerializer, responses={200: OpenApiTypes.OBJECT},
                    summary="Reveal a parcel's personal data (audited)")
@@ -132,4 +134,28 @@ class RevealView(APIView):
         response = Response(revealed)
         response["Cache-Control"] = "no-store"
         response["Pragma"] = "no-cache"
+        return response
+
+
+@extend_validation_errors(["required"], field_name="id_type")
+@extend_validation_errors(["invalid_id_number"], field_name="id_number")
+@extend_validation_errors(["required"], field_name="non_field_errors")
+class SenderSearchView(APIView):
+    """Find a sender by identity document or phone (blind index) and list their parcels in your scope. POST
+    keeps personal data out of URLs and access logs; every search is audited."""
+
+    permission_classes = [capability_permission(Capability.SEARCH_SENDERS)]
+
+    @extend_schema(request=SenderSearchInputSerializer, responses={200: SenderSearchResultSerializer},
+                   summary="Search senders by ID document or phone")
+    def post(self, request):
+        serializer = SenderSearchInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        senders = services.sender_search(user=request.user, reason=data["reason"], id_type=data.get("id_type", ""),
+                                         id_number=data.get("id_number", ""), phone=data.get("phone", ""))
+        presented = SenderSearchResultSerializer({"results": senders}, context={
+            "parcels_by_sender": selectors.sender_parcels(user=request.user, senders=senders)})
+        response = Response(presented.data)
+        response["Cache-Control"] = "no-store"
         return response

@@ -2,9 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from greenshield.enums import choices
-
-from ..models import ResolutionResult, ScreeningResult
+from greenshield.enums import ResolutionResult, ScreeningResult, choices
 
 
 class ScreeningInputSerializer(serializers.Serializer):
@@ -25,11 +23,13 @@ class ScreeningInputSerializer(serializers.Serializer):
 
 
 class ScreeningOutputSerializer(serializers.Serializer):
+    """A recorded screening and where it leaves the parcel."""
+
     id = serializers.UUIDField()
-    waybill_no = serializers.CharField()
+    waybill_no = serializers.CharField(source="parcel.waybill_no")
     result = serializers.CharField()
-    parcel_status = serializers.CharField()
-    screening_status = serializers.CharField()
+    parcel_status = serializers.CharField(source="parcel.status")
+    screening_status = serializers.CharField(source="parcel.screening_status")
 
 
 class ResolutionInputSerializer(serializers.Serializer):

@@ -7,8 +7,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.common.openapi import client_error, forbidden
-from apps.common.permissions import roles_permission
-from greenshield.enums import Role
+from apps.common.permissions import capability_permission
+from greenshield.capabilities import Capability
 
 from .. import services
 from .serializers import (
@@ -25,7 +25,7 @@ from .serializers import (
 class ScreeningView(APIView):
     """Record an X-ray screening (a screener at their hub, or a scanner device of that hub)."""
 
-    permission_classes = [roles_permission(Role.SCREENER, devices=True)]
+    permission_classes = [capability_permission(Capability.RECORD_SCREENING)]
 
     @extend_schema(
         request=ScreeningInputSerializer,
@@ -41,16 +41,13 @@ class ScreeningView(APIView):
         serializer = ScreeningInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         screening = services.screening_record(actor=request.user, **serializer.validated_data)
-        parcel = screening.parcel
-        return Response({"id": str(screening.pk), "waybill_no": parcel.waybill_no, "result": screening.result,
-                         "parcel_status": parcel.status, "screening_status": parcel.screening_status},
-                        status=status.HTTP_201_CREATED)
+        return Response(ScreeningOutputSerializer(screening).data, status=status.HTTP_201_CREATED)
 
 
 class ResolutionView(APIView):
     """Record the open-box re-check of a suspect screening: CLEARED lifts the hold, SEIZED reports it."""
 
-    permission_classes = [roles_permission(Role.SCREENER, Role.SUPERVISOR)]
+    permission_classes = [capability_permission(Capability.RESOLVE_HOLD)]
 
     @extend_schema(request=ResolutionInputSerializer,
                    responses={201: ResolutionOutputSerializer,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from apps.common.serializers import ID_TYPE_CHOICES, PhoneField, validate_identity
+from apps.common.serializers import ID_TYPE_CHOICES, validate_identity
 from greenshield.enums import BlacklistSubject, choices
 
 
@@ -48,21 +48,3 @@ class BlacklistEntrySerializer(serializers.Serializer):
 
 class BlacklistRevokeSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=1000)
-
-
-class SenderSearchInputSerializer(serializers.Serializer):
-    id_type = serializers.ChoiceField(choices=ID_TYPE_CHOICES, required=False)
-    id_number = serializers.CharField(max_length=64, required=False)
-    phone = PhoneField(required=False)
-    reason = serializers.CharField(max_length=1000, min_length=5, help_text="Why you search (audited).")
-
-    def validate(self, attrs):
-        if attrs.get("id_number"):
-            if not attrs.get("id_type"):
-                raise serializers.ValidationError({"id_type": [serializers.ErrorDetail(
-                    "This field is required.", code="required")]})
-            return validate_identity(attrs)
-        if not attrs.get("phone"):
-            raise serializers.ValidationError({"non_field_errors": [serializers.ErrorDetail(
-                "Search by id_type and id_number, or by phone.", code="required")]})
-        return attrs

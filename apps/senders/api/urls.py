@@ -5,5 +5,4 @@ from . import views
 urlpatterns = [
     path("blacklist/", views.BlacklistView.as_view(), name="blacklist"),
     path("blacklist/<uuid:pk>/revoke/", views.BlacklistRevokeView.as_view(), name="blacklist-revoke"),
-    path("senders/search/", views.SenderSearchView.as_view(), name="sender-search"),
 ]

@@ -1,18 +1,16 @@
 from __future__ import annotations
 
 import django_filters
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
-from rest_framework import generics, serializers, status
+from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.common.openapi import client_error
-from apps.common.permissions import roles_permission
-from apps.common.scoping import scope
+from apps.common.permissions import capability_permission
 from apps.organizations.models import Staff
-from greenshield.enums import Role
+from greenshield.capabilities import Capability
 from greenshield.errors import NotFound, ValidationFailed
 
 from .. import selectors, services
@@ -21,10 +19,9 @@ from .serializers import (
     BlacklistEntrySerializer,
     BlacklistInputSerializer,
     BlacklistRevokeSerializer,
-    SenderSearchInputSerializer,
 )
 
-BlacklistPermission = roles_permission(Role.REGULATOR, Role.SUPERVISOR)
+BlacklistPermission = capability_permission(Capability.KEEP_BLACKLIST)
 
 
 class BlacklistFilter(django_filters.FilterSet):
@@ -64,8 +61,7 @@ class BlacklistView(generics.ListAPIView):
         data = serializer.validated_data
         staff = None
         if data.get("employee_no"):
-            staff = scope(Staff.objects.all(), request.user, facility="facility").filter(
-                employee_no=data["employee_no"]).first()
+            staff = Staff.objects.restrict(request.user).filter(employee_no=data["employee_no"]).first()
             if staff is None:
                 raise ValidationFailed("Unknown staff member.", code="unknown_staff", attr="employee_no")
         if request.user.is_superuser and request.user.role is None:
@@ -86,45 +82,9 @@ class BlacklistRevokeView(APIView):
                    summary="Revoke a blacklist entry you (or your authority) issued")
     def post(self, request, pk):
         entry = selectors.blacklist_list(user=request.user).filter(pk=pk).first()
-        if entry is None:
-            raise NotFound()
-        own = (entry.province and request.user.role == Role.REGULATOR and entry.province == request.user.province) or (
-            entry.organization_id and entry.organization_id == request.user.organization_id)
-        if not (own or request.user.is_superuser):
+        if entry is None or not services.blacklist_may_revoke(actor=request.user, entry=entry):
             raise NotFound()
         serializer = BlacklistRevokeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         entry = services.blacklist_revoke(actor=request.user, entry=entry, reason=serializer.validated_data["reason"])
         return Response(BlacklistEntrySerializer(entry).data)
-
-
-@extend_validation_errors(["required"], field_name="id_type")
-@extend_validation_errors(["invalid_id_number"], field_name="id_number")
-@extend_validation_errors(["required"], field_name="non_field_errors")
-class SenderSearchView(APIView):
-    """Find a sender by identity document or phone (blind index) and list their parcels in your scope. POST
-    keeps personal data out of URLs and access logs; every search is audited."""
-
-    permission_classes = [roles_permission(Role.SUPERVISOR, Role.REGULATOR)]
-
-    @extend_schema(request=SenderSearchInputSerializer, responses={200: OpenApiTypes.OBJECT},
-                   summary="Search senders by ID document or phone")
-    def post(self, request):
-        from apps.parcels.selectors import parcel_list
-
-        serializer = SenderSearchInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        senders = services.sender_search(user=request.user, reason=data["reason"], id_type=data.get("id_type", ""),
-                                         id_number=data.get("id_number", ""), phone=data.get("phone", ""))
-        parcels = (parcel_list(user=request.user).filter(sender__in=senders).select_related("outlet")
-                   .order_by("-accepted_at")[:500])
-        by_sender: dict = {}
-        for parcel in parcels:
-            by_sender.setdefault(parcel.sender_id, []).append({
-                "waybill_no": parcel.waybill_no, "status": parcel.status, "outlet": parcel.outlet.code,
-                "accepted_at": serializers.DateTimeField().to_representation(parcel.accepted_at)})
-        response = Response({"results": [{"id": str(s.pk), **s.masked, "parcels": by_sender.get(s.pk, [])}
-                                         for s in senders]})
-        response["Cache-Control"] = "no-store"
-        return response

@@ -8,11 +8,12 @@ from rest_framework.views import APIView
 
 from apps.common.fastjson import ORJSONParser, ORJSONRenderer
 from apps.common.openapi import client_error
-from apps.common.permissions import roles_permission
+from apps.common.permissions import capability_permission
+from greenshield.capabilities import Capability
+from greenshield.enums import EventType
 from greenshield.errors import ApplicationError, ValidationFailed
 
 from ..ingest import MAX_BATCH, BatchTooLarge, events_capture
-from ..models import SCAN_TYPES
 
 
 class BatchTooLargeError(ApplicationError):
@@ -23,7 +24,7 @@ class BatchTooLargeError(ApplicationError):
 EventInput = inline_serializer("CheckpointEventInput", {
     "event_id": serializers.UUIDField(help_text="The device's own id for this scan; the key for exactly-once."),
     "waybill_no": serializers.CharField(),
-    "type": serializers.ChoiceField(choices=list(SCAN_TYPES)),
+    "type": serializers.ChoiceField(choices=[t.value for t in EventType.scans()]),
     "occurred_at": serializers.DateTimeField(help_text="Device clock, with its UTC offset."),
     "facility": serializers.CharField(required=False, allow_null=True,
                                       help_text="Facility code; defaults to the device's facility."),
@@ -49,7 +50,7 @@ EventResult = inline_serializer("EventResult", {
 class EventBatchView(APIView):
     """Checkpoint events from scanner devices, up to 1,000 a request. One result per event, in input order."""
 
-    permission_classes = [roles_permission(devices=True, superusers=False)]
+    permission_classes = [capability_permission(Capability.CAPTURE_SCANS)]
     parser_classes = [ORJSONParser]
     renderer_classes = [ORJSONRenderer]
 

@@ -209,7 +209,7 @@ def test_a_rotation_that_cannot_be_audited_does_not_happen(world, client_for, ne
     def broken_audit(**kwargs):
         raise RuntimeError("audit log unavailable")
 
-    monkeypatch.setattr("apps.organizations.api.views.audit_record", broken_audit)
+    monkeypatch.setattr("apps.accounts.services.audit_record", broken_audit)
     with pytest.raises(RuntimeError):
         client_for("superuser").post(f"/api/v1/devices/{serial}/rotate-key/")
     assert key_client(key).get("/api/v1/staff/").status_code == 403  # the old key still works

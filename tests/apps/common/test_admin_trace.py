@@ -16,9 +16,8 @@ from django.utils import timezone
 
 from apps.audit.models import AuditEntry
 from apps.compliance.models import Alert
-from apps.parcels.models import Parcel
-from apps.tracking.models import CheckpointEvent
-from apps.tracking.services import LinkSpec, chain_append
+from apps.parcels.chain import LinkSpec, chain_append
+from apps.parcels.models import CheckpointEvent, Parcel
 from greenshield.enums import AlertKind
 from greenshield.identity import make_resident_id
 from tests.helpers import SENDER_ID, accept

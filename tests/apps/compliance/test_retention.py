@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from apps.audit.models import AuditEntry, DestructionRecord
 from apps.compliance.retention import retention_sweep
+from apps.parcels.chain import chain_verify
 from apps.parcels.models import AcceptanceRecord, Parcel
 from apps.senders.models import Sender
-from apps.tracking.services import chain_verify
 from tests.helpers import accept, acceptance_body
 
 pytestmark = pytest.mark.django_db

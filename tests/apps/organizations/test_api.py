@@ -376,8 +376,8 @@ def test_no_audit_entry_no_write(reference, client_for, monkeypatch, endpoint):
     def broken_audit(**kwargs):
         raise RuntimeError("audit log unavailable")
 
-    monkeypatch.setattr("apps.common.views.audit_record", broken_audit)
-    monkeypatch.setattr("apps.organizations.api.views.audit_record", broken_audit)
+    monkeypatch.setattr("apps.organizations.services.audit_record", broken_audit)
+    monkeypatch.setattr("apps.accounts.services.audit_record", broken_audit)
     client = client_for("superuser")
     with pytest.raises(RuntimeError):
         client.post(ep.list_url(), ep.create, format="json")

@@ -15,10 +15,9 @@ import pytest
 
 from apps.audit.models import AuditEntry
 from apps.compliance.models import Alert
-from apps.parcels.models import AcceptanceItem, AcceptanceRecord, Inspection, Parcel
+from apps.parcels.chain import chain_verify
+from apps.parcels.models import AcceptanceItem, AcceptanceRecord, CheckpointEvent, Inspection, Parcel
 from apps.senders.models import Sender, Verification
-from apps.tracking.models import CheckpointEvent
-from apps.tracking.services import chain_verify
 from greenshield.enums import Role
 from greenshield.identity import make_resident_id, resident_id_check_digit
 from tests.conftest import token_client

@@ -9,10 +9,9 @@ import pytest
 
 from apps.audit.models import AuditEntry
 from apps.compliance.models import Alert
-from apps.parcels.models import Parcel
+from apps.parcels.chain import chain_verify
+from apps.parcels.models import CheckpointEvent, Parcel
 from apps.screening.models import Screening
-from apps.tracking.models import CheckpointEvent
-from apps.tracking.services import chain_verify
 from tests.factories import FacilityFactory
 from tests.helpers import accept, acceptance_body, screening_body
 

@@ -11,9 +11,8 @@ from django.db import connection
 from django.utils import timezone
 
 from apps.organizations.models import Facility
-from apps.parcels.models import Parcel
-from apps.tracking.models import CheckpointEvent
-from apps.tracking.services import chain_verify, event_content
+from apps.parcels.chain import chain_verify, event_content
+from apps.parcels.models import CheckpointEvent, Parcel
 from greenshield import chain
 from tests.factories import VehicleFactory
 from tests.helpers import accept, screening_body

@@ -14,8 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from apps.compliance.models import Alert
-from apps.parcels.models import Parcel
-from apps.tracking.models import CheckpointEvent
+from apps.parcels.models import CheckpointEvent, Parcel
 from tests.factories import VehicleFactory
 from tests.helpers import accept, acceptance_body, screening_body
 
@@ -260,7 +259,7 @@ def test_nul_in_the_waybill_is_rejected(device, waybill):
 
 
 def test_a_negative_zero_is_stored_so_that_the_chain_still_verifies(device, waybill):
-    from apps.tracking.services import chain_verify
+    from apps.parcels.chain import chain_verify
 
     event = scan(waybill, location={"lat": -0.0, "lon": 121.5}, detail={"delta": -0.0})
     assert statuses(post(device, [event])) == ["ACCEPTED"]

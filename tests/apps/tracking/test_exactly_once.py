@@ -14,9 +14,9 @@ from django.db import connection
 from django.utils import timezone
 
 from apps.compliance.models import Alert
-from apps.parcels.models import Parcel
-from apps.tracking.models import SCAN_TYPES, CheckpointEvent
-from apps.tracking.services import chain_verify
+from apps.parcels.chain import chain_verify
+from apps.parcels.models import CheckpointEvent, Parcel
+from greenshield.enums import EventType
 from tests.conftest import device_client
 from tests.factories import VehicleFactory
 from tests.helpers import accept
@@ -116,7 +116,7 @@ def test_a_retry_storm_stores_every_event_exactly_once(world, waybills):
     assert set(accepted) == set(by_id)
     assert all(count == 1 for count in accepted.values()), [k for k, v in accepted.items() if v != 1]
 
-    scans = CheckpointEvent.objects.filter(type__in=SCAN_TYPES)
+    scans = CheckpointEvent.objects.filter(type__in=EventType.scans())
     assert scans.count() == len(pool)
     stored = dict(scans.values_list("event_id", "hash"))
     assert {str(k) for k in stored} == set(by_id)

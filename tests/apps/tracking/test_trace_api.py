@@ -13,9 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from apps.compliance.models import Alert
-from apps.parcels.models import Parcel
-from apps.tracking.models import CheckpointEvent
-from apps.tracking.services import LinkSpec, chain_append
+from apps.parcels.chain import LinkSpec, chain_append
+from apps.parcels.models import CheckpointEvent, Parcel
 from greenshield.enums import FacilityKind, Role
 from tests.apps.tracking.journey import PLATE, STATION, post_events, run_journey, zto_vehicle
 from tests.conftest import token_client

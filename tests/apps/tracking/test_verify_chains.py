@@ -15,8 +15,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import timezone
 
-from apps.parcels.models import Parcel
-from apps.tracking.models import CheckpointEvent
+from apps.parcels.models import CheckpointEvent, Parcel
 from tests.helpers import accept
 
 EVENTS = "/api/v1/events/"

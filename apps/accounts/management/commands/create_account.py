@@ -8,7 +8,6 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.accounts.services import account_save
-from apps.audit.services import audit_record
 from apps.organizations.models import Facility, Organization, Staff
 from greenshield.enums import Province, Role
 from greenshield.errors import ApplicationError
@@ -44,11 +43,9 @@ class Command(BaseCommand):
         try:
             user = account_save(username=username, role=Role(role) if role else None, password=password,
                                 organization=organization_obj, facility=facility_obj, province=province or "",
-                                staff=staff_obj, superuser=superuser)
+                                staff=staff_obj, superuser=superuser, via="create_account")
         except ApplicationError as exc:
             raise CommandError(exc.detail) from exc
-        audit_record(actor=None, action="account.save", target=user,
-                     data={"role": role or "superuser", "via": "create_account"})
         self.stdout.write(self.style.SUCCESS(f"Account {user.username} saved with role {role or 'superuser'}."))
 
     @staticmethod

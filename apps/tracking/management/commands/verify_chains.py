@@ -9,8 +9,8 @@ from tqdm import tqdm
 
 from apps.audit.models import AuditEntry
 from apps.audit.services import audit_chain_verify
+from apps.parcels.chain import chains_verify_all
 from apps.parcels.models import Parcel
-from apps.tracking.services import chains_verify_all
 
 
 class Command(BaseCommand):

@@ -1,4 +1,6 @@
-"""Appending links to a parcel's trace chain. The caller holds the parcel's row lock (or just created it)."""
+"""Appending links to a parcel's trace chain and re-verifying it. The caller holds the parcel's row lock (or just
+created the parcel). A link's canonical content comes from ``greenshield.chain.link_content`` — the one builder,
+shared with scan ingest."""
 from __future__ import annotations
 
 import uuid
@@ -8,31 +10,20 @@ from django.utils import timezone
 
 from greenshield import chain
 
-from .models import CheckpointEvent
-
-
-def _id(value) -> str | None:
-    return None if value is None else str(value)
+from .models import CheckpointEvent, Parcel
 
 
 def event_content(event: CheckpointEvent) -> dict:
-    """The canonical content of a link, from ids only (renaming a facility never breaks a chain)."""
-    return {
-        "parcel": _id(event.parcel_id),
-        "seq": event.seq,
-        "type": event.type,
-        "event_id": _id(event.event_id),
-        "occurred_at": chain.canonical_time(event.occurred_at),
-        "recorded_at": chain.canonical_time(event.recorded_at),
-        "facility": _id(event.facility_id),
-        "vehicle": _id(event.vehicle_id),
-        "courier": _id(event.courier_id),
-        "device": _id(event.device_id),
-        "actor": event.actor,
-        "location": event.location,
-        "detail": event.detail,
-        "flags": list(event.flags),
-    }
+    """The canonical content of a stored link."""
+    return chain.link_content(
+        parcel=event.parcel_id, seq=event.seq, type=event.type, event_id=event.event_id,
+        occurred_at=event.occurred_at, recorded_at=event.recorded_at, facility=event.facility_id,
+        vehicle=event.vehicle_id, courier=event.courier_id, device=event.device_id, actor=event.actor,
+        location=event.location, detail=event.detail, flags=event.flags)
+
+
+def stored_link(event: CheckpointEvent) -> chain.StoredLink:
+    return chain.StoredLink(event.seq, event_content(event), event.prev_hash, event.hash)
 
 
 @dataclass
@@ -51,7 +42,7 @@ class LinkSpec:
     content_digest: str = ""
 
 
-def chain_append(*, parcel, links: list[LinkSpec], recorded_at=None) -> list[CheckpointEvent]:
+def chain_append(*, parcel: Parcel, links: list[LinkSpec], recorded_at=None) -> list[CheckpointEvent]:
     """Append ``links`` in order, hashing each onto the parcel's head, and move the head."""
     recorded_at = recorded_at or timezone.now()
     prev = parcel.chain_head or chain.GENESIS
@@ -75,18 +66,16 @@ def chain_append(*, parcel, links: list[LinkSpec], recorded_at=None) -> list[Che
     return events
 
 
-def chain_verify(parcel) -> chain.Verdict:
+def chain_verify(parcel: Parcel) -> chain.Verdict:
     """Re-hash the stored chain of one parcel against its recorded head and length."""
     events = CheckpointEvent.objects.filter(parcel=parcel).order_by("seq")
-    links = (chain.StoredLink(e.seq, event_content(e), e.prev_hash, e.hash) for e in events)
-    return chain.verify(links, expected_length=parcel.chain_length, expected_head=parcel.chain_head)
+    return chain.verify((stored_link(e) for e in events), expected_length=parcel.chain_length,
+                        expected_head=parcel.chain_head)
 
 
 def chains_verify_all(*, batch_size: int = 2000, progress=None):
     """Stream every parcel's chain (in parcel order, one query per ``batch_size`` parcels) and yield
     ``(parcel, verdict)`` for each. ``progress`` is called with the size of each batch checked."""
-    from apps.parcels.models import Parcel
-
     last_id = None
     while True:
         parcels = Parcel.objects.order_by("id").only("id", "waybill_no", "chain_length", "chain_head")
@@ -97,8 +86,7 @@ def chains_verify_all(*, batch_size: int = 2000, progress=None):
             return
         links: dict = {p.id: [] for p in parcels}
         for event in CheckpointEvent.objects.filter(parcel_id__in=list(links)).order_by("parcel_id", "seq"):
-            links[event.parcel_id].append(chain.StoredLink(event.seq, event_content(event), event.prev_hash,
-                                                           event.hash))
+            links[event.parcel_id].append(stored_link(event))
         for parcel in parcels:
             yield parcel, chain.verify(links[parcel.id], expected_length=parcel.chain_length,
                                        expected_head=parcel.chain_head)

@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from apps.common.models import OutboxMessage
 from apps.compliance.models import Alert
-from apps.compliance.services import unscreened_sweep
-from apps.compliance.tasks import unscreened_sweep_task
 from apps.parcels.models import Parcel
+from apps.screening.services import unscreened_sweep
+from apps.screening.tasks import unscreened_sweep_task
 from config.celery import app as celery_app
 from tests.helpers import accept, screening_body
 

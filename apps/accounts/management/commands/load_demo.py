@@ -49,14 +49,14 @@ class Command(BaseCommand):
         logins: list[tuple[str, str, str]] = []
         with transaction.atomic():
             if not User.objects.filter(username="admin").exists():
-                account_save(username="admin", role=None, password=password, superuser=True)
+                account_save(username="admin", role=None, password=password, superuser=True, via="load_demo")
             logins.append(("admin", "superuser (operator)", "everything"))
             for index, org_data in enumerate(data["organizations"], start=1):
                 new_keys.update(self._load_company(org_data, index, rng, password, logins, rotate_device_keys))
             for regulator in data["regulators"]:
                 if not User.objects.filter(username=regulator["username"]).exists():
                     account_save(username=regulator["username"], role=Role.REGULATOR, password=password,
-                                 province=regulator["province"])
+                                 province=regulator["province"], via="load_demo")
                 logins.append((regulator["username"], "regulator", f"province {regulator['province']}"))
         counts = {m._meta.verbose_name_plural: m.objects.count() for m in (Organization, Facility, Staff, Vehicle, Device)}
         self.stdout.write(self.style.SUCCESS("Demo data loaded: " + ", ".join(f"{v} {k}" for k, v in counts.items())))
@@ -101,10 +101,10 @@ class Command(BaseCommand):
                 device = Device.objects.filter(serial=serial).first()
                 if device is None:
                     device, key = device_create(serial=serial, organization=org, facility=facility,
-                                                description=f"Scanner at {facility.name}")
+                                                description=f"Scanner at {facility.name}", via="load_demo")
                     keys[serial] = key
                 elif rotate_keys:
-                    keys[serial] = device_key_rotate(device=device)
+                    keys[serial] = device_key_rotate(device=device, via="load_demo")
         outlet = next(f for f in facilities if f.kind == FacilityKind.OUTLET)
         hub = next(f for f in facilities if f.kind == FacilityKind.HUB)
         accounts = [
@@ -114,7 +114,7 @@ class Command(BaseCommand):
         ]
         for username, role, scope in accounts:
             if not User.objects.filter(username=username).exists():
-                account_save(username=username, role=role, password=password, **scope)
+                account_save(username=username, role=role, password=password, via="load_demo", **scope)
             where = f"{org.code} {scope['facility'].code}" if "facility" in scope else org.code
             logins.append((username, role.value, where))
         return keys

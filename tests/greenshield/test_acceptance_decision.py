@@ -10,8 +10,8 @@ import itertools
 
 import pytest
 
-from apps.parcels.services import acceptance_decide
 from greenshield.enums import AlertKind, InspectionResult, Outcome, RefusalReason
+from greenshield.rules import acceptance_decide
 
 
 def decide(*, result="PASS", certificate="", declared=False, matched=True, blacklisted=False):

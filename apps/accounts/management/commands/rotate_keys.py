@@ -8,7 +8,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from apps.audit.services import audit_record
+from apps.audit.services import keyring_rotation_record
 from apps.common import rotation
 from greenshield import crypto
 
@@ -39,8 +39,7 @@ class Command(BaseCommand):
                 note = f" ({skipped} changed meanwhile, already under the primary key)" if skipped else ""
                 self.stdout.write(f"  {label:<28} {report.rotated.get(label, 0):>8} rows re-encrypted{note}")
             left = {k: v for k, v in rotation.count_rows_to_rotate().items() if v}
-            audit_record(actor=None, action="keys.rotate", target_type="keyring", target_id=ring.primary_id,
-                         data={"rotated": dict(report.rotated), "left": left})
+            keyring_rotation_record(primary_id=ring.primary_id, rotated=dict(report.rotated), left=left)
             if left:
                 self.stdout.write(self.style.WARNING(f"Rows still under older keys (re-run): {left}"))
             else:

@@ -1,8 +1,8 @@
 """Shared Django admin behaviour: the admin sees exactly what the API sees, and only operators change anything.
 
-Every admin built on :class:`ScopedModelAdmin` takes its queryset from the app's selector for the requesting
-user (NetBox's ``restrict()`` in the base view), answers 404 for anything outside it, lets supervisors and
-regulators look but not touch, and audits the writes superusers make.
+Every admin built on :class:`ScopedModelAdmin` takes its queryset from ``Model.objects.restrict(user)`` (NetBox's
+``restrict()`` in the base view), answers 404 for anything outside it, lets supervisors and regulators look but
+not touch, and hands the writes superusers make to the app's service (which audits them).
 """
 from __future__ import annotations
 
@@ -12,12 +12,11 @@ from django.db import router, transaction
 from django.db.models.constants import LOOKUP_SEP
 from django.http import Http404
 
-from apps.audit.services import audit_record
 from apps.common.fields import BlindIndexField, EncryptedTextField
-from greenshield.enums import Role
+from apps.common.permissions import user_may
+from greenshield.capabilities import Capability
 
-#: Roles that audit in the admin (read-only). Outlet staff and screeners use the API only.
-ADMIN_VIEW_ROLES = (Role.SUPERVISOR, Role.REGULATOR)
+from .display import fieldset_names
 
 
 def is_operator(user) -> bool:
@@ -27,9 +26,7 @@ def is_operator(user) -> bool:
 
 def can_view_admin(user) -> bool:
     """Operators, and supervisors or regulators with admin access."""
-    if not (user.is_active and user.is_staff):
-        return False
-    return bool(user.is_superuser or getattr(user, "role", None) in ADMIN_VIEW_ROLES)
+    return bool(user.is_active and user.is_staff and user_may(user, Capability.VIEW_ADMIN))
 
 
 class NotFoundOutOfScopeMixin:
@@ -81,46 +78,32 @@ class RolePermissionsMixin:
 
 
 class ScopedModelAdmin(RolePermissionsMixin, NotFoundOutOfScopeMixin, PersonalDataLookupGuardMixin, admin.ModelAdmin):
-    """Reference data in the admin. ``selector`` (a ``staticmethod`` taking ``user=``) gives what the user may
-    see; supervisors and regulators view it, superusers also add, change and delete. Permissions come from
-    the role, not from Django model permissions (the role groups carry none). Writes are audited as
-    ``<audit_name>.create|update|delete``, like the API."""
+    """An admin over what the user may see (``Model.objects.restrict``; ``selector`` when a page needs more,
+    taking ``user=``). Supervisors and regulators view it; superusers also add, change and delete, through
+    ``save_service`` / ``delete_service`` (``(actor, instance, created, via, request)``), which audit the write."""
 
     selector = None
-    audit_name = ""
+    save_service = None
+    delete_service = None
 
-    # -- what the user sees ----------------------------------------------------------------------------
     def get_queryset(self, request):
-        queryset = type(self).selector(user=request.user)
+        selector = type(self).selector
+        queryset = selector(user=request.user) if selector else self.model.objects.restrict(request.user)
         ordering = self.get_ordering(request)
         if ordering:
             queryset = queryset.order_by(*ordering)
         return queryset
 
-    # -- audited writes ---------------------------------------------------------------------------------
-    def audit_organization(self, obj):
-        """The company an entry about ``obj`` belongs to, so the company's supervisors see it."""
-        return getattr(obj, "organization", None)
-
-    def audit(self, request, obj, verb: str, **data):
-        organization = self.audit_organization(obj)
-        audit_record(actor=request.user, action=f"{self.audit_name}.{verb}", target=obj, request=request,
-                     organization=organization, province=getattr(organization, "province", "") or "",
-                     data={"via": "admin", **data})
-
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        self.audit(request, obj, "update" if change else "create")
+        type(self).save_service(actor=request.user, instance=obj, created=not change, via="admin", request=request)
 
     def delete_model(self, request, obj):
-        self.audit(request, obj, "delete")
-        super().delete_model(request, obj)
+        type(self).delete_service(actor=request.user, instance=obj, via="admin", request=request)
 
     def delete_queryset(self, request, queryset):
         with transaction.atomic(using=router.db_for_write(self.model)):
             for obj in queryset:
-                self.audit(request, obj, "delete")
-            super().delete_queryset(request, queryset)
+                self.delete_model(request, obj)
 
 
 class SuperuserOnlyAdminMixin(RolePermissionsMixin):
@@ -130,7 +113,43 @@ class SuperuserOnlyAdminMixin(RolePermissionsMixin):
 
 
 class ReadOnlyAdminMixin:
-    """Evidence (the audit log): nobody adds, changes or deletes it through the admin, superusers included."""
+    """Evidence: nobody adds, changes or deletes it through the admin, superusers included."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class EvidenceAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
+    """Records that prove what happened: viewable in scope, never added, changed or deleted in the admin. Every
+    field of the fieldsets is shown read-only."""
+
+    show_full_result_count = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return fieldset_names(self.fieldsets) if self.fieldsets else super().get_readonly_fields(request, obj)
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """Rows shown under their parent for whoever may view the parent; nobody adds, changes or deletes them."""
+
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def get_queryset(self, request):
+        return self.model.objects.restrict(request.user)
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.get_fields(request, obj)
+
+    def has_view_permission(self, request, obj=None):
+        return can_view_admin(request.user)
 
     def has_add_permission(self, request, obj=None):
         return False
