@@ -20,8 +20,8 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from tqdm import tqdm
 
-from apps.accounts.models import Device, DeviceAPIKey, User
-from apps.accounts.services import device_create
+from apps.accounts.models import Device, User
+from apps.accounts.services import device_create, device_key_rotate
 from apps.organizations.models import Facility, Organization, Staff
 from greenshield.enums import FacilityKind
 from greenshield.identity import make_resident_id
@@ -51,8 +51,9 @@ class Transport:
             response = self.client.post(path, json.dumps(body), content_type="application/json",
                                         HTTP_AUTHORIZATION=authorization)
             return response.status_code, response.json() if response.content else {}
-        request = urllib.request.Request(self.base_url + path,  # noqa: S310 - http(s) checked in __init__ data=json.dumps(body).encode(), method="POST",
-                                         headers={"Content-Type": "application/json", "Authorization": authorization})
+        request = urllib.request.Request(  # noqa: S310 - http(s) checked in __init__
+            self.base_url + path, data=json.dumps(body).encode(), method="POST",
+            headers={"Content-Type": "application/json", "Authorization": authorization})
         try:
             with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - operator-given URL
                 return response.status, json.loads(response.read() or b"{}")
@@ -166,11 +167,9 @@ class Command(BaseCommand):
         serial = f"SIM-{facility.code}"
         device = Device.objects.filter(serial=serial).first()
         if device is None:
-            device, key = device_create(serial=serial, organization=org, facility=facility,
-                                        description="Traffic simulator")
-            return key
-        DeviceAPIKey.objects.filter(device=device, revoked=False).update(revoked=True)
-        return DeviceAPIKey.objects.create_key(name=serial, device=device)[1]
+            return device_create(serial=serial, organization=org, facility=facility, description="Traffic simulator",
+                                 via="simulate")[1]
+        return device_key_rotate(device=device, via="simulate")
 
     @staticmethod
     def _person(rng: random.Random, n: int) -> dict:
