@@ -135,7 +135,7 @@ class EvidenceAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
         return fieldset_names(self.fieldsets) if self.fieldsets else super().get_readonly_fields(request, obj)
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
     """Rows shown under their parent for whoever may view the parent; nobody adds, changes or deletes them."""
 
     extra = 0
@@ -150,12 +150,3 @@ class ReadOnlyInline(admin.TabularInline):
 
     def has_view_permission(self, request, obj=None):
         return can_view_admin(request.user)
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
