@@ -1,20 +1,16 @@
 """Shared fixtures: a small two-company, two-province world and an API client per login kind (pretix style)."""
 from __future__ import annotations
 
-import os
-
 import pytest
 from django.db import connection
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from apps.parcels.services import prohibited_categories_load
 from greenshield.enums import FacilityKind, Province, Role
+from tests.admin_helpers import evidence_records, login
 from tests.factories import DeviceFactory, FacilityFactory, OrganizationFactory, StaffFactory, UserFactory
-
-
-def services_required() -> bool:
-    return os.environ.get("GREENSHIELD_REQUIRE_SERVICES") == "1"
+from tests.helpers import device_client, token_client
+from tests.services import CeleryWorker, RedisServer, services_or_skip, services_required
 
 
 @pytest.fixture
@@ -71,19 +67,6 @@ def world(db):
     return World()
 
 
-def token_client(user) -> APIClient:
-    client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-    return client
-
-
-def device_client(device) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {device.plain_api_key}")
-    return client
-
-
 @pytest.fixture
 def client_for(world):
     """``client_for("supervisor")`` → an APIClient logged in with that world user's token;
@@ -109,8 +92,6 @@ def fast_password_hashing(settings):
 
 @pytest.fixture
 def redis_server():
-    from tests.services import RedisServer, services_or_skip
-
     services_or_skip()
     server = RedisServer()
     server.start()
@@ -122,8 +103,6 @@ def redis_server():
 def celery_worker(redis_server, settings, transactional_db):
     """A real worker process (with beat) on a private Redis and the test database. The test process publishes
     to that Redis too, as the service does when REDIS_URL is set."""
-    from tests.services import CeleryWorker
-
     settings.CELERY_TASK_ALWAYS_EAGER = False
     settings.CELERY_BROKER_URL = redis_server.url
     settings.REDIS_URL = redis_server.url
@@ -140,3 +119,15 @@ def fresh_cache():
 
     cache.clear()
     yield
+
+
+@pytest.fixture
+def as_user(world):
+    """``as_user("supervisor")`` → a browser client logged in to the admin as that world user."""
+    return lambda kind: login(world.users[kind])
+
+
+@pytest.fixture
+def records(world, client_for):
+    """The admin's evidence records: per company an accepted and a refused attempt (see ``evidence_records``)."""
+    return evidence_records(world, client_for)

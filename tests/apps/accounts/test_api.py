@@ -11,17 +11,9 @@ from rest_framework.test import APIClient
 from apps.accounts.models import Device, DeviceAPIKey
 from apps.audit.models import AuditEntry
 from tests.factories import PASSWORD
+from tests.helpers import assert_error
 
 TOKEN_URL = "/api/v1/auth/token/"
-
-
-def assert_error(response, status: int, code: str, attr: str | None = None) -> dict:
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert body["type"] == ("validation_error" if status == 400 else "client_error")
-    assert all(set(error) == {"code", "detail", "attr"} for error in body["errors"])
-    assert (code, attr) in [(error["code"], error["attr"]) for error in body["errors"]], body
-    return body
 
 
 def key_client(key: str) -> APIClient:

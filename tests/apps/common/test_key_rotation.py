@@ -15,8 +15,7 @@ from apps.organizations.models import Staff
 from apps.senders.models import Sender
 from greenshield import crypto
 from greenshield.identity import identity_index_value, make_resident_id
-from tests.conftest import token_client
-from tests.helpers import acceptance_body
+from tests.helpers import acceptance_body, acceptance_post, token_client
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -30,7 +29,7 @@ def person(n: int) -> dict:
 
 
 def post_acceptance(client, n: int):
-    response = client.post("/api/v1/acceptances/", acceptance_body(sender=person(n)), format="json")
+    response = acceptance_post(client, acceptance_body(sender=person(n)))
     assert response.status_code == 201, response.content
 
 

@@ -7,7 +7,7 @@ import logging
 import pytest
 
 from apps.common.rotation import encrypted_models
-from tests.helpers import SENDER_ID, acceptance_body
+from tests.helpers import SENDER_ID, acceptance_body, acceptance_post
 
 # Every model with encrypted personal data, and the dump test that proves it never reaches the database in clear.
 DUMP_TESTED = {
@@ -28,9 +28,9 @@ def test_logs_hold_no_personal_data(world, client_for, caplog):
     plaintexts = [SENDER_ID, body["sender"]["name"], body["sender"]["phone"], body["sender"]["address"],
                   body["recipient"]["name"], body["recipient"]["phone"], body["recipient"]["address"]]
     with caplog.at_level(logging.DEBUG):
-        client_for("outlet_staff").post("/api/v1/acceptances/", body, format="json")
+        acceptance_post(client_for("outlet_staff"), body)
         bad = acceptance_body(sender={**body["sender"], "id_number": SENDER_ID[:-1] + "0"})
-        client_for("outlet_staff").post("/api/v1/acceptances/", bad, format="json")
+        acceptance_post(client_for("outlet_staff"), bad)
         client_for("supervisor").post("/api/v1/senders/search/", {"phone": body["sender"]["phone"],
                                                                   "reason": "log check"}, format="json")
     logged = caplog.text + " ".join(str(r.args) for r in caplog.records)

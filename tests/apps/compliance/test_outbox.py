@@ -14,7 +14,7 @@ from apps.compliance.models import Alert, Notification
 from apps.compliance.services import NOTIFY_TOPIC, alert_raise, alert_recipients
 from greenshield.enums import AlertKind, AlertSeverity, Role
 from tests.factories import UserFactory
-from tests.helpers import accept, screening_body
+from tests.helpers import accept, screening_post
 
 pytestmark = pytest.mark.django_db
 
@@ -206,8 +206,7 @@ def test_in_eager_mode_the_notification_is_delivered_when_the_request_commits(
         world, client_for, django_capture_on_commit_callbacks):
     waybill = accept(client_for("outlet_staff"))["waybill_no"]
     with django_capture_on_commit_callbacks(execute=True):
-        response = client_for("screener").post("/api/v1/screenings/", screening_body(waybill, "SUSPECT"),
-                                               format="json")
+        response = screening_post(client_for("screener"), waybill, "SUSPECT")
     assert response.status_code == 201
 
     alert = Alert.objects.get()
@@ -221,7 +220,7 @@ def test_without_a_commit_nothing_is_delivered(world, client_for):
     """The test's transaction never commits, so the message stays pending: delivery never runs before the fact
     it depends on is committed."""
     waybill = accept(client_for("outlet_staff"))["waybill_no"]
-    client_for("screener").post("/api/v1/screenings/", screening_body(waybill, "SUSPECT"), format="json")
+    screening_post(client_for("screener"), waybill, "SUSPECT")
     assert OutboxMessage.objects.filter(delivered_at__isnull=True).count() == 1
     assert not Notification.objects.exists()
 

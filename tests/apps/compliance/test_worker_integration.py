@@ -9,7 +9,7 @@ from apps.common.models import OutboxMessage
 from apps.compliance.models import Alert, Notification
 from apps.compliance.services import alert_recipients
 from apps.parcels.models import Parcel
-from tests.helpers import accept, acceptance_body, screening_body
+from tests.helpers import accept, acceptance_body, acceptance_post, screening_post
 from tests.services import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -21,7 +21,7 @@ def all_delivered():
 
 def test_suspect_screening_holds_parcel_and_alert_reaches_the_supervisor_once(world, client_for, celery_worker):
     waybill = accept(client_for("outlet_staff"))["waybill_no"]
-    response = client_for("screener").post("/api/v1/screenings/", screening_body(waybill, "SUSPECT"), format="json")
+    response = screening_post(client_for("screener"), waybill, "SUSPECT")
     assert response.status_code == 201
     assert response.json()["parcel_status"] == "ON_HOLD"
 
@@ -52,11 +52,10 @@ def test_requests_succeed_while_redis_is_down_and_every_alert_is_delivered_once_
     redis_server.stop()
     started = time.monotonic()
     for waybill in waybills:
-        response = screener.post("/api/v1/screenings/", screening_body(waybill, "SUSPECT"), format="json")
+        response = screening_post(screener, waybill, "SUSPECT")
         assert response.status_code == 201, response.content
-    refused = outlet.post("/api/v1/acceptances/",
-                          acceptance_body(inspection={"sender_present": True, "result": "PROHIBITED_FOUND"}),
-                          format="json")
+    refused = acceptance_post(outlet, acceptance_body(inspection={"sender_present": True,
+                                                                  "result": "PROHIBITED_FOUND"}))
     assert refused.status_code == 201 and refused.json()["outcome"] == "REFUSED"
     assert time.monotonic() - started < 20, "a broker outage must not stall requests"
     assert Alert.objects.count() == 4

@@ -6,14 +6,20 @@ from __future__ import annotations
 import threading
 
 import pytest
-from django.db import connection
 
 from apps.common.models import IdempotencyRecord
 from apps.compliance.models import Alert
 from apps.parcels.models import AcceptanceRecord, Parcel
 from apps.senders.models import Sender
-from tests.apps.parcels.test_acceptance_api import OTHER_ID, accept, acceptance_body, assert_error, blacklist_post
-from tests.conftest import token_client
+from tests.helpers import (
+    OTHER_ID,
+    acceptance_body,
+    acceptance_post,
+    assert_error,
+    blacklist_post,
+    run_threads,
+    token_client,
+)
 
 
 def key(value: str) -> dict:
@@ -25,10 +31,10 @@ def key(value: str) -> dict:
 def test_retry_with_same_key_and_body_replays_the_first_response(world, client_for, result):
     client = client_for("outlet_staff")
     body = acceptance_body(inspection={"result": result})
-    first = accept(client, body, **key("retry-1"))
+    first = acceptance_post(client, body, **key("retry-1"))
     assert first.status_code == 201, first.content
 
-    retry = accept(client, body, **key("retry-1"))
+    retry = acceptance_post(client, body, **key("retry-1"))
 
     assert (retry.status_code, retry.json()) == (201, first.json())
     assert retry["Idempotent-Replayed"] == "true"
@@ -41,10 +47,10 @@ def test_retry_with_same_key_and_body_replays_the_first_response(world, client_f
 def test_retry_replays_even_when_the_decision_would_now_differ(world, client_for):
     """The first response is the answer for that key: a blacklist entry made since does not change it."""
     client = client_for("outlet_staff")
-    first = accept(client, **key("retry-2"))
+    first = acceptance_post(client, **key("retry-2"))
     blacklist_post(client_for("regulator"))
 
-    retry = accept(client, **key("retry-2"))
+    retry = acceptance_post(client, **key("retry-2"))
 
     assert retry.json() == first.json() and retry.json()["outcome"] == "ACCEPTED"
     assert AcceptanceRecord.objects.count() == 1
@@ -54,11 +60,11 @@ def test_retry_replays_even_when_the_decision_would_now_differ(world, client_for
 def test_body_with_keys_in_another_order_is_the_same_request(world, client_for):
     client = client_for("outlet_staff")
     body = acceptance_body()
-    first = accept(client, body, **key("retry-3"))
+    first = acceptance_post(client, body, **key("retry-3"))
 
     reordered = {name: body[name] for name in reversed(list(body))}
     reordered["sender"] = {name: body["sender"][name] for name in reversed(list(body["sender"]))}
-    retry = accept(client, reordered, **key("retry-3"))
+    retry = acceptance_post(client, reordered, **key("retry-3"))
 
     assert (retry.status_code, retry.json()) == (201, first.json())
     assert AcceptanceRecord.objects.count() == 1
@@ -70,9 +76,9 @@ def test_body_with_keys_in_another_order_is_the_same_request(world, client_for):
                          ids=["weight", "sender", "inspection"])
 def test_same_key_with_another_body_is_rejected(world, client_for, changes):
     client = client_for("outlet_staff")
-    first = accept(client, **key("reused"))
+    first = acceptance_post(client, **key("reused"))
 
-    response = accept(client, acceptance_body(**changes), **key("reused"))
+    response = acceptance_post(client, acceptance_body(**changes), **key("reused"))
 
     assert_error(response, 422, "idempotency_key_reused")
     assert response.json()["type"] == "client_error"
@@ -82,8 +88,8 @@ def test_same_key_with_another_body_is_rejected(world, client_for, changes):
 
 @pytest.mark.django_db
 def test_keys_belong_to_an_account(world, client_for):
-    zto = accept(client_for("outlet_staff"), **key("shared-key"))
-    yto = accept(client_for("other_outlet_staff"), **key("shared-key"))
+    zto = acceptance_post(client_for("outlet_staff"), **key("shared-key"))
+    yto = acceptance_post(client_for("other_outlet_staff"), **key("shared-key"))
 
     assert zto.status_code == yto.status_code == 201
     assert zto.json()["id"] != yto.json()["id"] and "Idempotent-Replayed" not in yto
@@ -95,18 +101,18 @@ def test_keys_belong_to_an_account(world, client_for):
 def test_rejected_request_does_not_use_up_the_key(world, client_for):
     client = client_for("outlet_staff")
     bad = acceptance_body(recipient={"phone": "12345"})
-    assert_error(accept(client, bad, **key("after-400")), 400, "invalid_phone", "recipient.phone")
-    assert_error(accept(client, bad, **key("after-400")), 400, "invalid_phone", "recipient.phone")
+    assert_error(acceptance_post(client, bad, **key("after-400")), 400, "invalid_phone", "recipient.phone")
+    assert_error(acceptance_post(client, bad, **key("after-400")), 400, "invalid_phone", "recipient.phone")
     assert not IdempotencyRecord.objects.exists() and not AcceptanceRecord.objects.exists()
 
-    fixed = accept(client, **key("after-400"))
+    fixed = acceptance_post(client, **key("after-400"))
 
     assert fixed.status_code == 201 and AcceptanceRecord.objects.count() == 1
 
 
 @pytest.mark.django_db
 def test_overlong_key_is_rejected(world, client_for):
-    response = accept(client_for("outlet_staff"), **key("k" * 201))
+    response = acceptance_post(client_for("outlet_staff"), **key("k" * 201))
 
     assert_error(response, 400, "invalid", "Idempotency-Key")
     assert not AcceptanceRecord.objects.exists()
@@ -115,8 +121,8 @@ def test_overlong_key_is_rejected(world, client_for):
 @pytest.mark.django_db
 def test_without_a_key_every_request_is_an_attempt(world, client_for):
     client = client_for("outlet_staff")
-    accept(client)
-    accept(client)
+    acceptance_post(client)
+    acceptance_post(client)
 
     assert AcceptanceRecord.objects.count() == 2 and Sender.objects.count() == 1
     assert not IdempotencyRecord.objects.exists()
@@ -133,22 +139,12 @@ def test_concurrent_retries_create_one_record(require_postgres, world):
     body = acceptance_body(waybill_no="ZTO0000000777")
     barrier = threading.Barrier(THREADS)
     responses: list = [None] * THREADS
-    failures: list = []
 
     def post(index: int):
-        try:
-            barrier.wait(timeout=10)
-            responses[index] = accept(clients[index], body, **key("concurrent-1"))
-        except Exception as exc:  # noqa: BLE001 — reported below, a thread must not die silently
-            failures.append(exc)
-        finally:
-            connection.close()
+        barrier.wait(timeout=10)
+        responses[index] = acceptance_post(clients[index], body, **key("concurrent-1"))
 
-    threads = [threading.Thread(target=post, args=(i,)) for i in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    failures = run_threads(post, THREADS, timeout=60)
 
     assert not failures, failures
     assert [r.status_code for r in responses] == [201] * THREADS, [r.content for r in responses]
@@ -168,22 +164,12 @@ def test_concurrent_attempts_for_one_waybill_accept_one(require_postgres, world)
               acceptance_body(waybill_no="ZTO0000000888", sender={"id_number": OTHER_ID})]
     barrier = threading.Barrier(len(clients))
     responses: list = [None] * len(clients)
-    failures: list = []
 
     def post(index: int):
-        try:
-            barrier.wait(timeout=10)
-            responses[index] = accept(clients[index], bodies[index])
-        except Exception as exc:  # noqa: BLE001 — reported below
-            failures.append(exc)
-        finally:
-            connection.close()
+        barrier.wait(timeout=10)
+        responses[index] = acceptance_post(clients[index], bodies[index])
 
-    threads = [threading.Thread(target=post, args=(i,)) for i in range(len(clients))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    failures = run_threads(post, len(clients), timeout=60)
 
     assert not failures, failures
     assert sorted(r.status_code for r in responses) == [201, 400], [r.content for r in responses]

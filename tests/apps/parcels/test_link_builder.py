@@ -11,7 +11,7 @@ from django.utils import timezone
 from apps.parcels.chain import chain_verify
 from apps.parcels.models import CheckpointEvent, Parcel
 from greenshield import chain
-from tests.helpers import accept, screening_body
+from tests.helpers import accept, screening_post
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +26,7 @@ def rehash(event: CheckpointEvent) -> str:
 
 def one_of_each(client_for) -> Parcel:
     waybill = accept(client_for("outlet_staff"))["waybill_no"]
-    screened = client_for("screener").post("/api/v1/screenings/", screening_body(waybill, "SUSPECT"), format="json")
+    screened = screening_post(client_for("screener"), waybill, "SUSPECT")
     assert screened.status_code == 201, screened.content
     resolved = client_for("supervisor").post(f"/api/v1/screenings/{screened.json()['id']}/resolution/",
                                              {"result": "CLEARED", "notes": "开箱复检"}, format="json")

@@ -14,7 +14,7 @@ from django.db import connection
 
 from apps.parcels.models import AcceptanceRecord, Parcel
 from greenshield.identity import make_resident_id, phone_national_digits
-from tests.apps.parcels.test_acceptance_api import accept, acceptance_body, blacklist_post
+from tests.helpers import acceptance_body, acceptance_post, blacklist_post
 
 
 @dataclass(frozen=True)
@@ -106,10 +106,10 @@ def test_database_dump_holds_no_personal_plaintext(require_postgres, world, clie
     ]
     for index, (body, expected) in enumerate(attempts):
         headers = {"HTTP_IDEMPOTENCY_KEY": f"dump-{index}"}
-        response = accept(outlet, body, **headers)
+        response = acceptance_post(outlet, body, **headers)
         assert response.status_code == 201 and response.json()["outcome"] == expected, response.content
-        assert accept(outlet, body, **headers).json() == response.json()  # the stored response is replayed
-    assert accept(outlet, body_for(REJECTED, REJECTED)).status_code == 400
+        assert acceptance_post(outlet, body, **headers).json() == response.json()  # the stored response is replayed
+    assert acceptance_post(outlet, body_for(REJECTED, REJECTED)).status_code == 400
     assert (AcceptanceRecord.objects.count(), Parcel.objects.count()) == (5, 2)
 
     dump = database_dump(prefer_pg_dump=prefer_pg_dump)
@@ -124,7 +124,7 @@ def test_database_dump_holds_no_personal_plaintext(require_postgres, world, clie
 
 @pytest.mark.django_db(transaction=True)
 def test_staff_personal_data_is_not_in_the_dump_either(require_postgres, world, client_for):
-    accept(client_for("outlet_staff"))
+    acceptance_post(client_for("outlet_staff"))
     staff = [world.zto_courier, world.zto_screener_staff, world.yto_courier]
 
     dump = database_dump()

@@ -13,9 +13,8 @@ from apps.parcels.chain import chain_verify
 from apps.parcels.models import CheckpointEvent, Parcel
 from apps.screening.models import Resolution
 from greenshield.enums import Province, Role
-from tests.conftest import token_client
 from tests.factories import FacilityFactory, StaffFactory, UserFactory
-from tests.helpers import accept, screening_body
+from tests.helpers import accept, screening_post, token_client
 
 pytestmark = pytest.mark.django_db
 
@@ -25,8 +24,7 @@ def resolution_url(screening_id) -> str:
 
 
 def screen(client_for, waybill, result="SUSPECT", **changes) -> str:
-    response = client_for("screener").post("/api/v1/screenings/", screening_body(waybill, result, **changes),
-                                           format="json")
+    response = screening_post(client_for("screener"), waybill, result, **changes)
     assert response.status_code == 201, response.content
     return response.json()["id"]
 

@@ -13,20 +13,9 @@ from apps.parcels.chain import chain_verify
 from apps.parcels.models import CheckpointEvent, Parcel
 from apps.screening.models import Screening
 from tests.factories import FacilityFactory
-from tests.helpers import accept, acceptance_body, screening_body
+from tests.helpers import SCREENINGS, accept, acceptance_body, assert_error, blacklist_post, screening_body
 
 pytestmark = pytest.mark.django_db
-
-SCREENINGS = "/api/v1/screenings/"
-
-
-def error_pairs(response) -> list[tuple[str, str | None]]:
-    return [(e["code"], e["attr"]) for e in response.json()["errors"]]
-
-
-def assert_error(response, status: int, code: str, attr: str | None = None):
-    assert response.status_code == status, response.content
-    assert (code, attr) in error_pairs(response), response.json()
 
 
 @pytest.fixture
@@ -214,8 +203,8 @@ def test_an_operator_who_left_is_unknown(world, client_for, waybill):
 
 
 def test_a_blacklisted_operator_cannot_screen(world, client_for, waybill):
-    entry = client_for("supervisor").post("/api/v1/blacklist/", {"subject": "STAFF", "employee_no": "E1002",
-                                                                 "reason": "违规操作"}, format="json")
+    entry = blacklist_post(client_for("supervisor"), subject="STAFF", employee_no="E1002", id_type=None,
+                           id_number=None, reason="违规操作")
     assert entry.status_code == 201, entry.content
 
     for kind in ("screener", "device"):
@@ -232,9 +221,8 @@ def test_a_blacklisted_operator_cannot_screen(world, client_for, waybill):
 
 
 def test_a_regional_blacklist_entry_bars_the_operator_too(world, client_for, waybill):
-    entry = client_for("other_regulator").post(
-        "/api/v1/blacklist/", {"subject": "STAFF", "id_type": world.zto_screener_staff.id_type,
-                               "id_number": world.zto_screener_staff.id_number, "reason": "违规操作"}, format="json")
+    entry = blacklist_post(client_for("other_regulator"), subject="STAFF", id_type=world.zto_screener_staff.id_type,
+                           id_number=world.zto_screener_staff.id_number, reason="违规操作")
     assert entry.status_code == 201, entry.content
     response = post(client_for("screener"), screening_body(waybill, "SUSPECT"))
     assert response.status_code == 403

@@ -14,7 +14,7 @@ from apps.parcels.models import Parcel
 from apps.screening.services import unscreened_sweep
 from apps.screening.tasks import unscreened_sweep_task
 from config.celery import app as celery_app
-from tests.helpers import accept, screening_body
+from tests.helpers import accept, screening_post
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +31,7 @@ def accepted_hours_ago(client_for, hours: float) -> str:
 
 
 def screen(client_for, waybill, result):
-    response = client_for("screener").post("/api/v1/screenings/", screening_body(waybill, result), format="json")
+    response = screening_post(client_for("screener"), waybill, result)
     assert response.status_code == 201, response.content
 
 

@@ -9,7 +9,7 @@ import pytest
 from apps.audit.models import AuditEntry
 from greenshield import crypto, masking
 from greenshield.identity import identity_index_value
-from tests.helpers import SENDER_ID, accept, acceptance_body
+from tests.helpers import SENDER_ID, accept, acceptance_body, acceptance_post, assert_no_plaintext
 
 pytestmark = pytest.mark.django_db
 
@@ -30,14 +30,6 @@ def by_id(number=SENDER_ID, id_type="RESIDENT_ID"):
 def zto_parcels(world, client_for):
     outlet = client_for("outlet_staff")
     return [accept(outlet)["waybill_no"] for _ in range(2)]
-
-
-def assert_no_plaintext(content: bytes):
-    text = content.decode()
-    if content.startswith(b"{"):
-        text += json.dumps(json.loads(content), ensure_ascii=False)  # \u escapes decoded too
-    for plaintext in (SENDER_ID, "13800138000", "张三", "上海市浦东新区世纪大道1号"):
-        assert plaintext not in text, plaintext
 
 
 @pytest.mark.parametrize("number", [SENDER_ID, SENDER_ID.lower(), SENDER_ID.translate(FULL_WIDTH),
@@ -105,7 +97,7 @@ def test_a_sender_served_by_both_companies_shows_each_only_its_own_parcels(world
 
 def test_a_sender_refused_at_acceptance_is_found_without_parcels(world, client_for):
     body = acceptance_body(inspection={"sender_present": True, "result": "REFUSED_BY_SENDER", "notes": ""})
-    refused = client_for("outlet_staff").post("/api/v1/acceptances/", body, format="json")
+    refused = acceptance_post(client_for("outlet_staff"), body)
     assert refused.status_code == 201 and refused.json()["outcome"] == "REFUSED"
 
     [sender] = search(client_for("supervisor"), **by_id()).json()["results"]

@@ -10,16 +10,17 @@ from django.db import connection
 
 from apps.parcels.models import AcceptanceRecord, Parcel
 from apps.senders.models import Sender, Verification
-from tests.apps.parcels.test_acceptance_api import (
+from tests.helpers import (
     OTHER_ID,
     SENDER,
     SENDER_ID,
-    accept,
     acceptance_body,
+    acceptance_post,
     assert_error,
     assert_nothing_stored,
+    run_threads,
+    token_client,
 )
-from tests.conftest import token_client
 
 USCC = "91110000600037341L"
 
@@ -40,8 +41,8 @@ def raw_row(model, pk, *columns) -> tuple:
 ], ids=["lower-case-x", "spaces", "other-number", "other-type"])
 def test_one_sender_per_identity_document(world, client_for, second_sender, senders):
     client = client_for("outlet_staff")
-    first = accept(client)
-    second = accept(client, acceptance_body(sender=second_sender))
+    first = acceptance_post(client)
+    second = acceptance_post(client, acceptance_body(sender=second_sender))
 
     assert first.status_code == second.status_code == 201, second.content
     assert Sender.objects.count() == senders
@@ -51,8 +52,8 @@ def test_one_sender_per_identity_document(world, client_for, second_sender, send
 
 @pytest.mark.django_db
 def test_one_sender_across_outlets_and_companies(world, client_for):
-    accept(client_for("outlet_staff"))
-    accept(client_for("other_outlet_staff"), acceptance_body(sender={"id_number": SENDER_ID.lower()}))
+    acceptance_post(client_for("outlet_staff"))
+    acceptance_post(client_for("other_outlet_staff"), acceptance_body(sender={"id_number": SENDER_ID.lower()}))
 
     assert Sender.objects.count() == 1
     assert set(Sender.objects.get().acceptances.values_list("outlet__code", flat=True)) == {"SH-PD-01", "NJ-XW-01"}
@@ -61,8 +62,8 @@ def test_one_sender_across_outlets_and_companies(world, client_for):
 @pytest.mark.django_db
 def test_sender_keeps_the_latest_contact_details(world, client_for):
     client = client_for("outlet_staff")
-    accept(client)
-    accept(client, acceptance_body(sender={"phone": "+86 139 1234 5678", "address": "上海市徐汇区新地址路1号",
+    acceptance_post(client)
+    acceptance_post(client, acceptance_body(sender={"phone": "+86 139 1234 5678", "address": "上海市徐汇区新地址路1号",
                                            "name": "甄寄件新"}))
 
     sender = Sender.objects.get()
@@ -71,7 +72,7 @@ def test_sender_keeps_the_latest_contact_details(world, client_for):
 
 @pytest.mark.django_db
 def test_sender_personal_data_is_stored_encrypted(world, client_for):
-    accept(client_for("outlet_staff"))
+    acceptance_post(client_for("outlet_staff"))
     sender = Sender.objects.get()
 
     stored = raw_row(Sender, sender.pk, "name", "id_number", "phone", "address", "id_number_index", "phone_index")
@@ -89,8 +90,8 @@ def test_sender_personal_data_is_stored_encrypted(world, client_for):
                                                  ("FACE_RECOGNITION", True), ("ELECTRONIC_ID", True)])
 def test_each_attempt_records_its_verification(world, client_for, method, matched):
     """[R2] how the document was checked, whether the person matched, who verified it and when."""
-    response = accept(client_for("outlet_staff"),
-                      acceptance_body(verification={"method": method, "identity_matched": matched}))
+    response = acceptance_post(client_for("outlet_staff"),
+                               acceptance_body(verification={"method": method, "identity_matched": matched}))
 
     record = AcceptanceRecord.objects.get(pk=response.json()["id"])
     verification = Verification.objects.get()
@@ -104,8 +105,8 @@ def test_each_attempt_records_its_verification(world, client_for, method, matche
 @pytest.mark.django_db
 def test_contract_customer_parcel_is_flagged(world, client_for):
     """[R6] a contract customer with a signed safety agreement: accepted and flagged on the parcel."""
-    response = accept(client_for("outlet_staff"),
-                      acceptance_body(verification={"method": "CONTRACT_CUSTOMER", "identity_matched": True}))
+    response = acceptance_post(client_for("outlet_staff"),
+                               acceptance_body(verification={"method": "CONTRACT_CUSTOMER", "identity_matched": True}))
 
     assert response.status_code == 201 and response.json()["outcome"] == "ACCEPTED"
     parcel = Parcel.objects.get()
@@ -116,7 +117,7 @@ def test_contract_customer_parcel_is_flagged(world, client_for):
 
 @pytest.mark.django_db
 def test_ordinary_parcel_is_not_a_contract_customer(world, client_for):
-    accept(client_for("outlet_staff"))
+    acceptance_post(client_for("outlet_staff"))
 
     assert not Parcel.objects.get().contract_customer
 
@@ -128,7 +129,7 @@ ORGANIZATION = {"kind": "ORGANIZATION", "uscc": USCC, "organization_name": "测�
 @pytest.mark.parametrize("uscc", [USCC, USCC.lower(), f" {USCC} "], ids=["canonical", "lower-case", "spaces"])
 def test_organisation_sender_is_accepted_with_its_uscc(world, client_for, uscc):
     """[R2] identified by its USCC plus the responsible person's document (the sender's id fields)."""
-    response = accept(client_for("outlet_staff"), acceptance_body(sender={**ORGANIZATION, "uscc": uscc}))
+    response = acceptance_post(client_for("outlet_staff"), acceptance_body(sender={**ORGANIZATION, "uscc": uscc}))
 
     assert response.status_code == 201, response.content
     assert response.json()["outcome"] == "ACCEPTED" and response.json()["sender"]["kind"] == "ORGANIZATION"
@@ -146,7 +147,7 @@ def test_organisation_sender_is_accepted_with_its_uscc(world, client_for, uscc):
     ({"id_number": SENDER_ID[:17] + "0"}, "invalid_id_number", "sender.id_number"),
 ], ids=["check-character", "too-short", "missing-uscc", "missing-name", "responsible-person-document"])
 def test_organisation_sender_with_bad_input_is_rejected(world, client_for, changes, code, attr):
-    response = accept(client_for("outlet_staff"), acceptance_body(sender={**ORGANIZATION, **changes}))
+    response = acceptance_post(client_for("outlet_staff"), acceptance_body(sender={**ORGANIZATION, **changes}))
 
     assert_error(response, 400, code, attr)
     assert_nothing_stored()
@@ -158,22 +159,13 @@ def test_simultaneous_first_acceptances_create_one_sender(require_postgres, worl
     Sender."""
     clients = [token_client(world.users["outlet_staff"]), token_client(world.users["other_outlet_staff"])] * 2
     barrier = threading.Barrier(len(clients))
-    statuses, failures = [], []
+    statuses = []
 
-    def post(client):
-        try:
-            barrier.wait(timeout=10)
-            statuses.append(accept(client).status_code)
-        except Exception as exc:  # noqa: BLE001 — reported below
-            failures.append(exc)
-        finally:
-            connection.close()
+    def post(index: int):
+        barrier.wait(timeout=10)
+        statuses.append(acceptance_post(clients[index]).status_code)
 
-    threads = [threading.Thread(target=post, args=(c,)) for c in clients]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    failures = run_threads(post, len(clients), timeout=60)
 
     assert not failures and statuses == [201] * len(clients), (failures, statuses)
     assert AcceptanceRecord.objects.count() == len(clients)

@@ -15,29 +15,12 @@ from apps.parcels.chain import chain_verify, event_content
 from apps.parcels.models import CheckpointEvent, Parcel
 from greenshield import chain
 from tests.factories import VehicleFactory
-from tests.helpers import accept, screening_body
+from tests.helpers import PLATE, accept, events_post, scan, screening_post
 
 pytestmark = pytest.mark.django_db
 
-EVENTS = "/api/v1/events/"
-PLATE = "沪A12345"
-
-
-def scan(waybill_no: str, type: str = "ARRIVED", **fields) -> dict:
-    event = {"event_id": str(uuid.uuid4()), "waybill_no": waybill_no, "type": type,
-             "occurred_at": timezone.now().isoformat()}
-    if type in ("LOADED", "DEPARTED", "UNLOADED"):
-        event["vehicle"] = PLATE
-    if type in ("HANDOVER", "OUT_FOR_DELIVERY", "DELIVERED", "DELIVERY_FAILED"):
-        event["courier"] = "E1001"
-    event.update(fields)
-    return event
-
-
 def post(client, events: list) -> list[dict]:
-    response = client.post(EVENTS, {"events": events}, format="json")
-    assert response.status_code == 200, response.content
-    return response.json()["results"]
+    return events_post(client, events)["results"]
 
 
 @pytest.fixture
@@ -97,7 +80,7 @@ def test_the_link_content_names_ids_the_device_the_time_and_the_flags(world, dev
 
 
 def test_after_a_screening_the_first_scan_follows_the_screened_link(client_for, device, waybill):
-    response = client_for("screener").post("/api/v1/screenings/", screening_body(waybill), format="json")
+    response = screening_post(client_for("screener"), waybill)
     assert response.status_code == 201, response.content
     (result,) = post(device, [scan(waybill, "LOADED")])
     stored = links(waybill)

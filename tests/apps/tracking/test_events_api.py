@@ -16,46 +16,28 @@ from django.utils import timezone
 from apps.compliance.models import Alert
 from apps.parcels.models import CheckpointEvent, Parcel
 from tests.factories import VehicleFactory
-from tests.helpers import accept, acceptance_body, screening_body
+from tests.helpers import (
+    COURIER_TYPES,
+    EVENTS,
+    PLATE,
+    VEHICLE_TYPES,
+    accept,
+    acceptance_body,
+    acceptance_post,
+    error_pairs,
+    events_post,
+    scan,
+    screening_post,
+)
 
 pytestmark = pytest.mark.django_db
 
-EVENTS = "/api/v1/events/"
-PLATE = "沪A12345"
 OTHER_PLATE = "苏A54321"
-VEHICLE_TYPES = ("LOADED", "DEPARTED", "UNLOADED")
-COURIER_TYPES = ("HANDOVER", "OUT_FOR_DELIVERY", "DELIVERED", "DELIVERY_FAILED")
-
-
-def scan(waybill_no: str, type: str = "ARRIVED", occurred_at: datetime.datetime | None = None, **fields) -> dict:
-    """A well-formed scan of ``type``, with the vehicle, courier or reason its type needs."""
-    occurred_at = occurred_at or timezone.now()
-    event = {"event_id": str(uuid.uuid4()), "waybill_no": waybill_no, "type": type,
-             "occurred_at": occurred_at if isinstance(occurred_at, str) else occurred_at.isoformat()}
-    if type in VEHICLE_TYPES:
-        event["vehicle"] = PLATE
-    if type in COURIER_TYPES:
-        event["courier"] = "E1001"
-    if type == "EXCEPTION":
-        event["detail"] = {"reason": "damaged"}
-    event.update(fields)
-    return event
-
-
-def post(client, events: list) -> dict:
-    response = client.post(EVENTS, {"events": events}, format="json")
-    assert response.status_code == 200, response.content
-    body = response.json()
-    assert len(body["results"]) == len(events)
-    return body
+post = events_post
 
 
 def statuses(body: dict) -> list[str]:
     return [r["status"] for r in body["results"]]
-
-
-def error_pairs(result: dict) -> list[tuple[str, str | None]]:
-    return [(e["code"], e["attr"]) for e in result["errors"]]
 
 
 @pytest.fixture
@@ -286,9 +268,8 @@ def test_another_companys_parcel_is_unknown_parcel(world, client_for, device, wa
 
 
 def test_the_waybill_of_a_refused_acceptance_is_parcel_refused(client_for, device, waybill):
-    refused = client_for("outlet_staff").post("/api/v1/acceptances/", acceptance_body(
-        waybill_no="ZTO0000000999", inspection={"sender_present": True, "result": "REFUSED_BY_SENDER",
-                                                "notes": ""}), format="json")
+    refused = acceptance_post(client_for("outlet_staff"), acceptance_body(
+        waybill_no="ZTO0000000999", inspection={"sender_present": True, "result": "REFUSED_BY_SENDER", "notes": ""}))
     assert refused.status_code == 201 and refused.json()["outcome"] == "REFUSED", refused.content
     body = post(device, [scan("ZTO0000000999"), scan(waybill)])
     assert statuses(body) == ["REJECTED", "ACCEPTED"]
@@ -296,9 +277,8 @@ def test_the_waybill_of_a_refused_acceptance_is_parcel_refused(client_for, devic
 
 
 def test_another_companys_refused_waybill_is_just_unknown(client_for, device):
-    refused = client_for("other_outlet_staff").post("/api/v1/acceptances/", acceptance_body(
-        waybill_no="YTO0000000999", inspection={"sender_present": True, "result": "REFUSED_BY_SENDER",
-                                                "notes": ""}), format="json")
+    refused = acceptance_post(client_for("other_outlet_staff"), acceptance_body(
+        waybill_no="YTO0000000999", inspection={"sender_present": True, "result": "REFUSED_BY_SENDER", "notes": ""}))
     assert refused.json()["outcome"] == "REFUSED"
     body = post(device, [scan("YTO0000000999")])
     assert error_pairs(body["results"][0]) == [("unknown_parcel", "waybill_no")]
@@ -542,7 +522,7 @@ def test_other_movements_of_an_unscreened_parcel_are_not_dispatch(device, waybil
 
 
 def test_dispatch_after_a_clear_screening_is_not_flagged(client_for, device, waybill):
-    response = client_for("screener").post("/api/v1/screenings/", screening_body(waybill, "CLEAR"), format="json")
+    response = screening_post(client_for("screener"), waybill, "CLEAR")
     assert response.status_code == 201, response.content
     body = post(device, [scan(waybill, "LOADED"), scan(waybill, "DEPARTED")])
     assert [r["flags"] for r in body["results"]] == [[], []]
@@ -550,7 +530,7 @@ def test_dispatch_after_a_clear_screening_is_not_flagged(client_for, device, way
 
 
 def test_movement_of_a_parcel_on_hold_is_flagged_and_the_parcel_stays_on_hold(client_for, device, waybill):
-    response = client_for("screener").post("/api/v1/screenings/", screening_body(waybill, "SUSPECT"), format="json")
+    response = screening_post(client_for("screener"), waybill, "SUSPECT")
     assert response.status_code == 201 and response.json()["parcel_status"] == "ON_HOLD", response.content
 
     body = post(device, [scan(waybill, "SORTED"), scan(waybill, "ARRIVED"), scan(waybill, "LOADED"),

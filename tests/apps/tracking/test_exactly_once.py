@@ -10,21 +10,18 @@ import threading
 import uuid
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from apps.compliance.models import Alert
 from apps.parcels.chain import chain_verify
 from apps.parcels.models import CheckpointEvent, Parcel
 from greenshield.enums import EventType
-from tests.conftest import device_client
 from tests.factories import VehicleFactory
-from tests.helpers import accept
+from tests.helpers import PLATE, accept, device_client, run_threads, scan
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 EVENTS = "/api/v1/events/"
-PLATE = "沪A12345"
 THREADS = 6
 ROUNDS = 5
 PARCELS = 30
@@ -34,35 +31,7 @@ CYCLE = ("ARRIVED", "SORTED", "LOADED", "DEPARTED", "UNLOADED", "HANDOVER", "EXC
 
 
 def make_event(waybill_no: str, type: str, occurred_at: datetime.datetime) -> dict:
-    event = {"event_id": str(uuid.uuid4()), "waybill_no": waybill_no, "type": type,
-             "occurred_at": occurred_at.isoformat(), "location": {"lat": 31.2, "lon": 121.5}}
-    if type in ("LOADED", "DEPARTED", "UNLOADED"):
-        event["vehicle"] = PLATE
-    if type in ("HANDOVER", "OUT_FOR_DELIVERY", "DELIVERED", "DELIVERY_FAILED"):
-        event["courier"] = "E1001"
-    if type == "EXCEPTION":
-        event["detail"] = {"reason": "damaged"}
-    return event
-
-
-def run_threads(target, count: int) -> list:
-    failures: list = []
-
-    def guarded(index: int):
-        try:
-            target(index)
-        except Exception as exc:  # noqa: BLE001 — reported below, a thread must not die silently
-            failures.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=guarded, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=300)
-    assert not any(thread.is_alive() for thread in threads), "a client thread hung"
-    return failures
+    return scan(waybill_no, type, occurred_at, location={"lat": 31.2, "lon": 121.5})
 
 
 @pytest.fixture
