@@ -7,28 +7,23 @@ from __future__ import annotations
 import uuid
 from functools import cached_property
 
-from django.utils import timezone
-
 from apps.accounts.models import Device
 from apps.audit.services import audit_record
-from apps.compliance.services import alert_raise
-from apps.parcels.api.serializers import AcceptanceInputSerializer
-from apps.parcels.services import acceptance_record
-from apps.screening.services import screening_record
-from apps.senders.services import blacklist_create
-from greenshield.enums import AlertKind, FacilityKind
-from tests.factories import PASSWORD, FacilityFactory, StaffFactory, VehicleFactory, synthetic_resident_id
-from tests.helpers import acceptance_body
+from greenshield.enums import FacilityKind
+from tests.factories import (
+    PASSWORD,
+    AcceptanceFactory,
+    AlertFactory,
+    BlacklistEntryFactory,
+    FacilityFactory,
+    ScreeningFactory,
+    StaffFactory,
+    VehicleFactory,
+    synthetic_resident_id,
+)
 
 IN, OUT = "in", "out"
 ZTO_PLATE, YTO_PLATE = "沪A12345", "苏A54321"
-
-
-def accept(account, **overrides):
-    """An acceptance recorded as the view records it (input serializer, then the service)."""
-    serializer = AcceptanceInputSerializer(data=acceptance_body(**overrides))
-    serializer.is_valid(raise_exception=True)
-    return acceptance_record(account=account, **serializer.validated_data)
 
 
 class MatrixWorld:
@@ -69,11 +64,11 @@ class MatrixWorld:
 
     @cached_property
     def zto_parcel(self):
-        return accept(self.users["outlet_staff"])
+        return AcceptanceFactory(account=self.users["outlet_staff"])
 
     @cached_property
     def yto_parcel(self):
-        return accept(self.users["other_outlet_staff"])
+        return AcceptanceFactory(account=self.users["other_outlet_staff"])
 
     def parcel(self, scope: str):
         return self.zto_parcel if scope == IN else self.yto_parcel
@@ -81,21 +76,15 @@ class MatrixWorld:
     @cached_property
     def zto_screening(self):
         """A SUSPECT screening at the ZTO hub, not yet re-checked (it also puts the parcel on hold)."""
-        return screening_record(actor=self.users["screener"], waybill_no=self.zto_parcel.waybill_no,
-                                facility="SH-HUB-01", machine_id="XR-01", operator="E1002", result="SUSPECT",
-                                image_ref="xray://SH-HUB-01/XR-01/1.png", image_sha256="ab" * 32,
-                                screened_at=timezone.now())
+        return ScreeningFactory(actor=self.users["screener"], waybill_no=self.zto_parcel.waybill_no, result="SUSPECT")
 
     @cached_property
     def yto_screening(self):
-        return screening_record(actor=self.users["superuser"], waybill_no=self.yto_parcel.waybill_no,
-                                facility="NJ-HUB-01", machine_id="XR-01", operator="E2001", result="SUSPECT",
-                                image_ref="xray://NJ-HUB-01/XR-01/1.png", image_sha256="cd" * 32,
-                                screened_at=timezone.now())
+        return ScreeningFactory(actor=self.users["superuser"], waybill_no=self.yto_parcel.waybill_no,
+                                facility="NJ-HUB-01", operator="E2001", result="SUSPECT", image_sha256="cd" * 32)
 
     def _alert(self, organization, facility):
-        return alert_raise(kind=AlertKind.DISPATCH_WITHOUT_SCREENING, organization=organization, facility=facility,
-                           summary=f"matrix probe at {facility.code}")
+        return AlertFactory(organization=organization, facility=facility, summary=f"matrix probe at {facility.code}")
 
     @cached_property
     def alerts(self):
@@ -106,8 +95,7 @@ class MatrixWorld:
                 "yto": self._alert(w.yto, w.yto_hub)}
 
     def _blacklist(self, issuer: str, id_number: str):
-        return blacklist_create(actor=self.users[issuer], subject="SENDER", reason="matrix probe",
-                                id_type="RESIDENT_ID", id_number=id_number)
+        return BlacklistEntryFactory(actor=self.users[issuer], reason="matrix probe", id_number=id_number)
 
     @cached_property
     def blacklist(self):

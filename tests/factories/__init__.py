@@ -98,3 +98,9 @@ class UserFactory(factory.django.DjangoModelFactory):
             self.groups.add(Group.objects.get_or_create(name=Role(extracted).value)[0])
             self._role_cache = Role(extracted)
         self.save()
+
+
+
+# The records people make (senders, acceptances, screenings, alerts, blacklist entries), through the services; they
+# build on the reference data above.
+from .records import AcceptanceFactory, AlertFactory, BlacklistEntryFactory, ScreeningFactory, SenderFactory  # noqa: E402, F401

@@ -11,10 +11,9 @@ from django.utils import timezone
 
 from apps.audit.models import AuditEntry
 from apps.compliance.models import Alert
-from apps.compliance.services import alert_raise
 from greenshield.enums import AlertKind, Province
-from tests.factories import FacilityFactory, OrganizationFactory
-from tests.helpers import accept, screening_body
+from tests.factories import AlertFactory, FacilityFactory, OrganizationFactory
+from tests.helpers import accept, screening_post
 
 pytestmark = pytest.mark.django_db
 
@@ -27,17 +26,15 @@ class Alerts:
     def __init__(self, world):
         sto = OrganizationFactory(code="STO", name="申通快递", province=Province.SHANGHAI)
         sto_hub = FacilityFactory(code="SH-STO-HUB", organization=sto, kind="HUB")
-        self.zto_hub = alert_raise(kind=AlertKind.SUSPECT_SCREENING, organization=world.zto,
-                                   facility=world.zto_hub, waybill_no="ZTO0000000001",
-                                   summary="ZTO0000000001: X-ray SUSPECT at SH-HUB-01")
-        self.zto_outlet = alert_raise(kind=AlertKind.PROHIBITED_ITEM_AT_ACCEPTANCE, organization=world.zto,
-                                      facility=world.zto_outlet, summary="prohibited item at SH-PD-01")
-        self.zto_company = alert_raise(kind=AlertKind.CHAIN_INTEGRITY_FAILURE, organization=world.zto,
-                                       summary="chain of ZTO0000000002 altered")
-        self.yto_hub = alert_raise(kind=AlertKind.DISPATCH_WITHOUT_SCREENING, organization=world.yto,
-                                   facility=world.yto_hub, summary="YTO0000000001 loaded unscreened")
-        self.sto = alert_raise(kind=AlertKind.UNSCREENED_OVERDUE, organization=sto, facility=sto_hub,
-                               summary="STO0000000001 unscreened 13 h")
+        self.zto_hub = AlertFactory(kind=AlertKind.SUSPECT_SCREENING, facility=world.zto_hub,
+                                    waybill_no="ZTO0000000001", summary="ZTO0000000001: X-ray SUSPECT at SH-HUB-01")
+        self.zto_outlet = AlertFactory(kind=AlertKind.PROHIBITED_ITEM_AT_ACCEPTANCE, facility=world.zto_outlet,
+                                       summary="prohibited item at SH-PD-01")
+        self.zto_company = AlertFactory(kind=AlertKind.CHAIN_INTEGRITY_FAILURE, organization=world.zto, facility=None,
+                                        summary="chain of ZTO0000000002 altered")
+        self.yto_hub = AlertFactory(kind=AlertKind.DISPATCH_WITHOUT_SCREENING, facility=world.yto_hub,
+                                    summary="YTO0000000001 loaded unscreened")
+        self.sto = AlertFactory(kind=AlertKind.UNSCREENED_OVERDUE, facility=sto_hub, summary="STO0000000001 unscreened 13 h")
 
 
 @pytest.fixture
@@ -83,7 +80,7 @@ def test_the_list_shows_the_alert_without_personal_data(world, client_for, alert
 
 def test_an_alert_raised_through_the_api_reaches_the_list(world, client_for):
     waybill = accept(client_for("outlet_staff"))["waybill_no"]
-    client_for("screener").post("/api/v1/screenings/", screening_body(waybill, "PROHIBITED"), format="json")
+    screening_post(client_for("screener"), waybill, "PROHIBITED")
     rows = client_for("supervisor").get(ALERTS).json()["results"]
     assert [(r["kind"], r["severity"], r["waybill_no"]) for r in rows] == [
         ("prohibited_screening", "CRITICAL", waybill)]
