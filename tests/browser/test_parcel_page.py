@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.apps.common.parcel_journey import COURIER, PLAINTEXTS, PLATE, parcel_journey
-from tests.conftest import services_required
 from tests.factories import PASSWORD
+from tests.helpers import PLAINTEXTS
+from tests.journeys import COURIER, PLATE, run_journey
+from tests.services import services_required
 
 pytestmark = pytest.mark.browser
 
@@ -44,7 +45,7 @@ def browser():
 def journey(world, client_for, transactional_db):
     """Made through the API and committed, so the live server's thread sees it; made before the browser starts,
     because Playwright's sync API runs an event loop in this thread, where Django refuses database access."""
-    return parcel_journey(world, client_for)
+    return run_journey(world, client_for, waybill_no="ZTO0000000001", late=None)
 
 
 def test_supervisor_reads_a_parcel_page_in_chromium(journey, live_server, browser):

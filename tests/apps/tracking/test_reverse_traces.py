@@ -11,9 +11,9 @@ import pytest
 
 from apps.organizations.models import Vehicle
 from greenshield.enums import FacilityKind
-from tests.apps.tracking.journey import PLATE, STATION, STEP, post_events, run_journey, zto_vehicle
 from tests.factories import FacilityFactory, StaffFactory
 from tests.helpers import accept
+from tests.journeys import PLATE, STATION, STEP, post_events, run_journey, zto_vehicle
 
 pytestmark = pytest.mark.django_db
 

@@ -16,10 +16,9 @@ from apps.compliance.models import Alert
 from apps.parcels.chain import LinkSpec, chain_append
 from apps.parcels.models import CheckpointEvent, Parcel
 from greenshield.enums import FacilityKind, Role
-from tests.apps.tracking.journey import PLATE, STATION, post_events, run_journey, zto_vehicle
-from tests.conftest import token_client
 from tests.factories import FacilityFactory, StaffFactory, UserFactory
-from tests.helpers import SENDER_ID, accept, screening_body
+from tests.helpers import SENDER_ID, accept, screening_post, token_client
+from tests.journeys import PLATE, STATION, post_events, run_journey, zto_vehicle
 
 pytestmark = pytest.mark.django_db
 
@@ -83,8 +82,7 @@ def test_controls_inspection_real_name_and_every_screening_with_its_resolution(j
 
 def test_a_clear_screening_and_a_second_one_are_both_listed(world, client_for):
     journey = run_journey(world, client_for, screening="CLEAR", late=None)
-    again = client_for("screener").post("/api/v1/screenings/", screening_body(journey.waybill_no, "CLEAR",
-                                                                             machine_id="XR-02"), format="json")
+    again = screening_post(client_for("screener"), journey.waybill_no, "CLEAR", machine_id="XR-02")
     assert again.status_code == 201, again.content
 
     screenings = client_for("supervisor").get(trace_url(journey.waybill_no)).json()["controls"]["screening"]
@@ -262,16 +260,16 @@ def _trace_queries(client, waybill_no: str) -> tuple[int, dict]:
 def test_query_count_is_the_same_for_a_5_and_a_500_link_chain(world, client_for):
     screener, supervisor = client_for("screener"), client_for("supervisor")
     short = accept(client_for("outlet_staff"))["waybill_no"]
-    assert screener.post("/api/v1/screenings/", screening_body(short), format="json").status_code == 201
+    assert screening_post(screener, short).status_code == 201
     post_events(client_for("device"), [
         {"event_id": str(uuid.uuid4()), "waybill_no": short, "type": kind, "occurred_at": timezone.now().isoformat(),
          "facility": "SH-HUB-01"} for kind in ("ARRIVED", "SORTED")])
 
     long = accept(client_for("outlet_staff"))["waybill_no"]
-    suspect = screener.post("/api/v1/screenings/", screening_body(long, "SUSPECT"), format="json").json()["id"]
+    suspect = screening_post(screener, long, "SUSPECT").json()["id"]
     assert supervisor.post(f"/api/v1/screenings/{suspect}/resolution/", {"result": "CLEARED", "notes": "ok"},
                            format="json").status_code == 201
-    assert screener.post("/api/v1/screenings/", screening_body(long), format="json").status_code == 201
+    assert screening_post(screener, long).status_code == 201
     parcel = Parcel.objects.get(waybill_no=long)
     with transaction.atomic():
         chain_append(parcel=parcel, links=_scan_links(world, timezone.now(), 500 - parcel.chain_length))

@@ -1,6 +1,6 @@
-"""The admin a supervisor audits in: the parcel page read as a timeline (controls, chain, integrity, custody,
-vehicles, alerts), the reverse traces from a courier and a vehicle, the blind-index search by ID number or phone,
-and the audited reveal — scoped like the API, masked, and with nothing editable."""
+"""The parcel pages a supervisor audits in: the parcel list, the parcel read as a timeline (controls, chain,
+integrity, custody, vehicles, alerts), the reverse traces from a courier and a vehicle, the blind-index search by
+ID number or phone, and the audited reveal — scoped like the API, masked, and with nothing editable."""
 from __future__ import annotations
 
 import datetime
@@ -10,7 +10,6 @@ from urllib.parse import quote
 
 import pytest
 from django.db import connection, transaction
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -20,31 +19,16 @@ from apps.parcels.chain import LinkSpec, chain_append
 from apps.parcels.models import CheckpointEvent, Parcel
 from greenshield.enums import AlertKind
 from greenshield.identity import make_resident_id
-from tests.helpers import SENDER_ID, accept
+from tests.admin_helpers import PARCELS, change_url, shown, waybills_listed
+from tests.helpers import SENDER_ID, YTO_SENDER, accept, assert_no_plaintext
+from tests.journeys import COURIER, PLATE, run_journey
 
-from .parcel_journey import COURIER, PLAINTEXTS, PLATE, parcel_journey
-
-PARCELS = "/admin/parcels/parcel/"
 FIND_SENDER = f"{PARCELS}find-sender/"
-YTO_SENDER = {"kind": "PERSON", "name": "钱多多", "id_type": "RESIDENT_ID",
-              "id_number": make_resident_id("320102", datetime.date(1988, 3, 9), 41),
-              "phone": "13700137000", "address": "江苏省南京市玄武区样例路9号"}
-
-
-def login(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
-def as_user(world):
-    return lambda kind: login(world.users[kind])
 
 
 @pytest.fixture
 def journey(world, client_for):
-    return parcel_journey(world, client_for)
+    return run_journey(world, client_for, waybill_no="ZTO0000000001", late=None)
 
 
 def page_url(parcel) -> str:
@@ -57,16 +41,6 @@ def courier_url(employee_no: str) -> str:
 
 def vehicle_url(plate: str) -> str:
     return f"{PARCELS}vehicle/{quote(plate)}/"
-
-
-def shown(label: str) -> str:
-    """How a colored badge appears in the page."""
-    return f">{label}</span>"
-
-
-def assert_no_plaintext(text: str, *more: str):
-    for value in (*PLAINTEXTS, *more):
-        assert value not in text, f"plaintext personal data {value!r} in the page"
 
 
 def chain_rows(page: str) -> list[tuple[str, int, str]]:
@@ -86,8 +60,6 @@ def section(page: str, element_id: str) -> str:
             return page[match.start(): match.start() + piece.end()]
     raise AssertionError(f"unclosed {element_id}")
 
-
-# -- the parcel page ---------------------------------------------------------------------------------------------
 
 def test_supervisor_reads_the_parcel_page_as_a_timeline(journey, as_user):
     response = as_user("supervisor").get(page_url(journey.parcel))
@@ -136,7 +108,7 @@ def test_supervisor_reads_the_parcel_page_as_a_timeline(journey, as_user):
 
 
 def test_a_flagged_load_shows_red_flags_and_its_alert(world, client_for, as_user):
-    journey = parcel_journey(world, client_for, flagged=True)
+    journey = run_journey(world, client_for, screening=None, waybill_no="ZTO0000000001", late=None)
     page = as_user("supervisor").get(page_url(journey.parcel)).content.decode()
 
     assert shown("PENDING") in section(page, "controls")
@@ -182,8 +154,8 @@ def test_an_altered_chain_shows_the_red_verdict(journey, as_user):
 
 
 def test_page_queries_do_not_grow_with_the_chain(world, client_for, as_user):
-    short = parcel_journey(world, client_for)
-    long = parcel_journey(world, client_for, waybill_no="ZTO0000000002")
+    short = run_journey(world, client_for, waybill_no="ZTO0000000001", late=None)
+    long = run_journey(world, client_for, waybill_no="ZTO0000000002", late=None)
     vehicle = long.parcel.events.filter(vehicle__isnull=False).first().vehicle
     base = timezone.now()
     links = [LinkSpec(type=kind, occurred_at=base + datetime.timedelta(seconds=i), facility=world.zto_hub,
@@ -204,8 +176,6 @@ def test_page_queries_do_not_grow_with_the_chain(world, client_for, as_user):
     assert len(chain_rows(response.content.decode())) == Parcel.objects.get(pk=long.parcel.pk).chain_length > 200
     assert counts[0] == counts[1] <= 15, counts
 
-
-# -- reveal ------------------------------------------------------------------------------------------------------
 
 def test_reveal_asks_for_a_reason_then_shows_the_data_once_audited(journey, as_user):
     client = as_user("supervisor")
@@ -246,8 +216,6 @@ def test_superuser_and_regulator_may_reveal(journey, as_user):
         assert response.status_code == 200 and SENDER_ID in response.content.decode(), kind
     assert AuditEntry.objects.filter(action="pii.reveal").count() == 2
 
-
-# -- search by ID number or phone --------------------------------------------------------------------------------
 
 @pytest.fixture
 def two_senders(journey, world, client_for):
@@ -360,10 +328,24 @@ def test_sender_filter_is_scoped(two_senders, as_user):
     assert len(client.get(PARCELS, {"sender": sender.pk}).context["cl"].result_list) == 2
 
 
-# -- the parcel list ---------------------------------------------------------------------------------------------
+def test_parcel_list_is_scoped_and_masked(records, world, as_user):
+    client = as_user("supervisor")
+    html = client.get(PARCELS).content.decode()
+    assert "ZTO1000000001" in html and "YTO1000000001" not in html
+    assert "ZTO9000000001" not in html  # a refusal never becomes a parcel
+    assert shown("ACCEPTED") in html and shown("PENDING") in html
+    assert waybills_listed(client, PARCELS, screening_status__exact="PENDING") == {"ZTO1000000001"}
+    assert waybills_listed(client, PARCELS, screening_status__exact="CLEAR") == set()
+    assert waybills_listed(client, PARCELS, status__exact="ACCEPTED", outlet__id__exact=world.zto_outlet.pk) == {
+        "ZTO1000000001"}
+    assert waybills_listed(client, PARCELS, q="ZTO1000000001") == {"ZTO1000000001"}
+    assert waybills_listed(as_user("superuser"), PARCELS, organization__id__exact=world.yto.pk) == {"YTO1000000001"}
+    assert_no_plaintext(html)
+    assert client.get(change_url(PARCELS, records.yto_parcel)).status_code == 404
+
 
 def test_changelist_filters_and_search(world, client_for, as_user):
-    flagged = parcel_journey(world, client_for, waybill_no="ZTO0000000009", flagged=True)
+    flagged = run_journey(world, client_for, screening=None, waybill_no="ZTO0000000009", late=None)
     accept(client_for("outlet_staff"), waybill_no="ZTO0000000002")
     accept(client_for("other_outlet_staff"), waybill_no="YTO1000000001", sender=YTO_SENDER)
     client = as_user("supervisor")
@@ -393,8 +375,6 @@ def test_changelist_filters_and_search(world, client_for, as_user):
     assert world.yto.name not in sidebar
     assert_no_plaintext(page)
 
-
-# -- reverse traces ----------------------------------------------------------------------------------------------
 
 def test_courier_reverse_trace_lists_the_parcel_with_role_and_time(journey, world, as_user):
     client = as_user("supervisor")
@@ -444,8 +424,6 @@ def test_the_page_links_every_reverse_trace_it_names(journey, as_user):
     for link in links:
         assert client.get(html_lib.unescape(link)).status_code == 200, link
 
-
-# -- nothing is editable -----------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("kind", ["superuser", "supervisor", "regulator"])
 def test_parcels_cannot_be_added_changed_or_deleted(journey, as_user, kind):

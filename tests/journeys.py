@@ -1,7 +1,9 @@
-"""A parcel's whole journey through the real API, for the trace and reverse-trace tests: accepted at the ZTO outlet,
-screened at the hub (CLEAR, or SUSPECT then re-checked), scanned by the hub's device from arrival to delivery, with
-explicit, increasing ``occurred_at`` times — and one scan that reaches the server late, after the delivery,
-though it happened before the loading."""
+"""A parcel's whole journey through the real API, for the trace, reverse-trace and admin-page tests and the browser
+test: accepted at the ZTO outlet (the default people: sender 张三, recipient 李四), screened at the hub (CLEAR, or
+SUSPECT then re-checked, or not at all), scanned by the hub's device from arrival to delivery — loaded on 沪A12345,
+delivered by courier E1001 — with explicit, increasing ``occurred_at`` times, and optionally one scan that reaches
+the server late, after the delivery, though it happened before the loading. Without a clear screening the loading
+and departure carry the "dispatched without a clear screening" flag and raise an alert."""
 from __future__ import annotations
 
 import datetime
@@ -11,11 +13,11 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from apps.organizations.models import Vehicle
+from apps.parcels.models import Parcel
 from greenshield.enums import FacilityKind
 from tests.factories import FacilityFactory
-from tests.helpers import accept, screening_body
+from tests.helpers import COURIER, PLATE, accept, events_post, screening_post
 
-PLATE = "沪A12345"
 STATION = "SH-ST-01"
 STEP = datetime.timedelta(seconds=10)
 
@@ -34,8 +36,9 @@ class Journey:
     posted: list[str] = field(default_factory=list)  # scan types in the order they were posted
     plate: str = PLATE
     station: str = STATION
-    courier: str = "E1001"
+    courier: str = COURIER
     late: str | None = None
+    parcel: Parcel | None = None  # as it stood at the end of the journey
 
 
 def iso(value: datetime.datetime) -> str:
@@ -43,7 +46,8 @@ def iso(value: datetime.datetime) -> str:
 
 
 def zto_station(world):
-    return FacilityFactory(code=STATION, organization=world.zto, kind=FacilityKind.STATION, region_code="310115")
+    return FacilityFactory(code=STATION, name="上海静安站", organization=world.zto, kind=FacilityKind.STATION,
+                           region_code="310106")
 
 
 def zto_vehicle(world, plate: str = PLATE) -> Vehicle:
@@ -52,29 +56,29 @@ def zto_vehicle(world, plate: str = PLATE) -> Vehicle:
 
 
 def post_events(client, events: list[dict]) -> list[dict]:
-    response = client.post("/api/v1/events/", {"events": events}, format="json")
-    assert response.status_code == 200, response.content
-    results = response.json()["results"]
+    """POST the scans; every one of them is ACCEPTED. Returns the results."""
+    results = events_post(client, events)["results"]
     assert [r["status"] for r in results] == ["ACCEPTED"] * len(events), results
     return results
 
 
-def run_journey(world, client_for, *, screening: str = "CLEAR", resolution: str = "CLEARED",
-                plate: str = PLATE, courier: str = "E1001", late: str | None = "SORTED",
+def run_journey(world, client_for, *, screening: str | None = "CLEAR", resolution: str = "CLEARED",
+                plate: str = PLATE, courier: str = COURIER, late: str | None = "SORTED",
                 base: datetime.datetime | None = None, **acceptance) -> Journey:
-    """Accept, screen (a SUSPECT result is re-checked with ``resolution`` by the supervisor), then post the eight
-    scans in three batches: up to the unloading at the station, the last mile, and finally the ``late`` scan."""
+    """Accept (``acceptance`` changes the body, e.g. ``waybill_no=``), screen (a SUSPECT or PROHIBITED result is
+    re-checked with ``resolution`` by the supervisor; ``screening=None`` skips the X-ray), then post the eight scans
+    in up to three batches: up to the unloading at the station, the last mile, and finally the ``late`` scan."""
     zto_vehicle(world, plate)
     accepted = accept(client_for("outlet_staff"), **acceptance)
     journey = Journey(waybill_no=accepted["waybill_no"],
                       accepted_at=datetime.datetime.fromisoformat(accepted["accepted_at"]),
                       plate=plate, courier=courier, late=late)
 
-    screener = client_for("screener")
-    response = screener.post("/api/v1/screenings/", screening_body(journey.waybill_no, screening), format="json")
-    assert response.status_code == 201, response.content
-    journey.screening_ids.append(response.json()["id"])
-    if screening != "CLEAR":
+    if screening is not None:
+        response = screening_post(client_for("screener"), journey.waybill_no, screening)
+        assert response.status_code == 201, response.content
+        journey.screening_ids.append(response.json()["id"])
+    if screening not in (None, "CLEAR"):
         response = client_for("supervisor").post(f"/api/v1/screenings/{journey.screening_ids[-1]}/resolution/",
                                                  {"result": resolution, "notes": "开箱复检：书籍，无异常"}, format="json")
         assert response.status_code == 201, response.content
@@ -108,4 +112,5 @@ def run_journey(world, client_for, *, screening: str = "CLEAR", resolution: str 
         for kind, result in zip(batch, post_events(device, [events[k] for k in batch]), strict=True):
             journey.chain_hashes[kind] = result["chain_hash"]
             journey.posted.append(kind)
+    journey.parcel = Parcel.objects.get(waybill_no=journey.waybill_no)
     return journey
