@@ -20,7 +20,8 @@ class Capability(StrEnum):
     TRACE = "trace"  # a parcel's trace and the reverse traces
     REVEAL_PERSONAL_DATA = "reveal_personal_data"
     SEARCH_SENDERS = "search_senders"
-    KEEP_BLACKLIST = "keep_blacklist"  # list, add and revoke entries of one's own authority
+    READ_BLACKLIST = "read_blacklist"
+    KEEP_BLACKLIST = "keep_blacklist"  # add and revoke entries of one's own authority
     READ_ALERTS = "read_alerts"
     REVIEW_ALERTS = "review_alerts"  # acknowledge and resolve
     READ_AUDIT = "read_audit"
@@ -36,7 +37,8 @@ class Grant:
 
 
 ALL_ROLES = frozenset(Role)
-AUDITORS = frozenset({Role.SUPERVISOR, Role.REGULATOR})
+AUDITORS = frozenset({Role.SUPERVISOR, Role.REGULATOR, Role.REGIONAL_REGULATOR})
+BLACKLIST_KEEPERS = frozenset({Role.SUPERVISOR, Role.REGULATOR})  # the Delta's joint body keeps none
 
 CAPABILITIES: dict[Capability, Grant] = {
     Capability.RECORD_ACCEPTANCE: Grant(frozenset({Role.OUTLET_STAFF})),
@@ -46,7 +48,8 @@ CAPABILITIES: dict[Capability, Grant] = {
     Capability.TRACE: Grant(AUDITORS | {Role.OUTLET_STAFF}),
     Capability.REVEAL_PERSONAL_DATA: Grant(AUDITORS),
     Capability.SEARCH_SENDERS: Grant(AUDITORS),
-    Capability.KEEP_BLACKLIST: Grant(AUDITORS),
+    Capability.READ_BLACKLIST: Grant(AUDITORS),
+    Capability.KEEP_BLACKLIST: Grant(BLACKLIST_KEEPERS),
     Capability.READ_ALERTS: Grant(ALL_ROLES),
     Capability.REVIEW_ALERTS: Grant(AUDITORS),
     Capability.READ_AUDIT: Grant(AUDITORS, operators=True),

@@ -47,13 +47,15 @@ class Role(StrEnum):
     SCREENER = "screener"
     SUPERVISOR = "supervisor"
     REGULATOR = "regulator"
+    REGIONAL_REGULATOR = "regional_regulator"
 
 
 ROLE_LABELS = {
     Role.OUTLET_STAFF: "Outlet staff (营业网点) — records acceptances through the API",
     Role.SCREENER: "X-ray screener (分拨中心) — records screenings through the API",
     Role.SUPERVISOR: "Company safety supervisor — audits their company, also in the admin",
-    Role.REGULATOR: "Regulator (邮政管理部门) — audits their province, also in the admin",
+    Role.REGULATOR: "Regulator (邮政管理部门) — audits what happens in their province, also in the admin",
+    Role.REGIONAL_REGULATOR: "Regional regulator (长三角联席) — audits the whole Delta; keeps no blacklist",
 }
 
 
@@ -192,7 +194,12 @@ class AlertKind(LabelledEnum):
     PROHIBITED_ITEM_AT_ACCEPTANCE = ("prohibited_item_at_acceptance", "Prohibited item at acceptance",
                                      AlertSeverity.HIGH)
     BLACKLISTED_SENDER_ATTEMPT = "blacklisted_sender_attempt", "Blacklisted sender tried to send", AlertSeverity.HIGH
-    BLACKLISTED_STAFF_ATTEMPT = "blacklisted_staff_attempt", "Blacklisted staff tried to accept", AlertSeverity.HIGH
+    BLACKLISTED_STAFF_ATTEMPT = "blacklisted_staff_attempt", "Blacklisted staff tried to act", AlertSeverity.HIGH
+    INACTIVE_STAFF_ATTEMPT = ("inactive_staff_attempt", "Suspended or departed staff tried to act",
+                              AlertSeverity.HIGH)
+    OPERATOR_MISMATCH = "operator_mismatch", "Screening claimed in another operator's name", AlertSeverity.HIGH
+    COURIER_NOT_IN_GOOD_STANDING = ("courier_not_in_good_standing", "Scan names a courier not in good standing",
+                                    AlertSeverity.HIGH)
     SUSPECT_SCREENING = "suspect_screening", "Suspect X-ray screening", AlertSeverity.WARNING
     PROHIBITED_SCREENING = "prohibited_screening", "Prohibited item on X-ray", AlertSeverity.CRITICAL
     MOVEMENT_WHILE_ON_HOLD = "movement_while_on_hold", "Parcel moved while on hold", AlertSeverity.HIGH
@@ -225,6 +232,8 @@ class EventFlag(LabelledEnum):
     MOVED_WHILE_ON_HOLD = "moved_while_on_hold", "moved while on hold", AlertKind.MOVEMENT_WHILE_ON_HOLD
     DISPATCH_WITHOUT_CLEAR_SCREENING = ("dispatch_without_clear_screening", "dispatched without a clear X-ray",
                                         AlertKind.DISPATCH_WITHOUT_SCREENING)
+    COURIER_NOT_IN_GOOD_STANDING = ("courier_not_in_good_standing", "courier suspended, departed or blacklisted",
+                                    AlertKind.COURIER_NOT_IN_GOOD_STANDING)
 
 
 class CaptureStatus(LabelledEnum):

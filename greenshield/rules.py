@@ -18,6 +18,7 @@ from .enums import (
     ResolutionResult,
     ScreeningResult,
     ScreeningStatus,
+    StaffStatus,
 )
 from .errors import Conflict
 
@@ -74,9 +75,11 @@ class ParcelFacts:
     accepted_at: datetime.datetime
 
 
-def event_flags(*, event_type: str, occurred_at: datetime.datetime, parcel: ParcelFacts) -> list[str]:
+def event_flags(*, event_type: str, occurred_at: datetime.datetime, parcel: ParcelFacts,
+                courier_in_good_standing: bool = True) -> list[str]:
     """Flags for a valid scan. Scans are facts and are stored anyway; flags say what looks wrong:
-    a scan before the acceptance, a movement of a parcel on hold [R13], a dispatch without a clear screening [R11]."""
+    a scan before the acceptance, a movement of a parcel on hold [R13], a dispatch without a clear screening [R11],
+    custody given to a courier who is suspended, has left or is blacklisted [R15]."""
     flags = []
     if occurred_at < parcel.accepted_at:
         flags.append(EventFlag.BEFORE_ACCEPTANCE.value)
@@ -84,7 +87,21 @@ def event_flags(*, event_type: str, occurred_at: datetime.datetime, parcel: Parc
         flags.append(EventFlag.MOVED_WHILE_ON_HOLD.value)
     if event_type in DISPATCH_TYPES and parcel.screening_status not in CLEAR_SCREENING:
         flags.append(EventFlag.DISPATCH_WITHOUT_CLEAR_SCREENING.value)
+    if not courier_in_good_standing:
+        flags.append(EventFlag.COURIER_NOT_IN_GOOD_STANDING.value)
     return flags
+
+
+# -- people [R15] --------------------------------------------------------------------------------------------
+
+def staff_standing_refusal(*, status: str, blacklisted: bool) -> str | None:
+    """Why a staff member may not accept, screen, resolve a hold or take custody — ``staff_blacklisted`` or
+    ``staff_inactive`` (suspended, departed) — or None when they are in good standing."""
+    if blacklisted:
+        return "staff_blacklisted"
+    if status != StaffStatus.ACTIVE:
+        return "staff_inactive"
+    return None
 
 
 def alerts_for_flags(flags: list[str]) -> list[AlertKind]:

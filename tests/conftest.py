@@ -59,6 +59,7 @@ class World:
                                            is_staff=True),
             "other_outlet_staff": UserFactory(username="yto_outlet", role=Role.OUTLET_STAFF, organization=self.yto,
                                               facility=self.yto_outlet, staff=self.yto_courier),
+            "regional_regulator": UserFactory(username="delta_regulator", role=Role.REGIONAL_REGULATOR, is_staff=True),
         }
 
 

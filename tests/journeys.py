@@ -1,6 +1,7 @@
 """A parcel's whole journey through the real API, for the trace, reverse-trace and admin-page tests and the browser
 test: accepted at the ZTO outlet (the default people: sender 张三, recipient 李四), screened at the hub (CLEAR, or
-SUSPECT then re-checked, or not at all), scanned by the hub's device from arrival to delivery — loaded on 沪A12345,
+SUSPECT then re-checked, or not at all), scanned from arrival to delivery by the scanner of the facility where each
+scan happens (a scanner scans only at its own facility: the hub's, then the station's) — loaded on 沪A12345,
 delivered by courier E1001 — with explicit, increasing ``occurred_at`` times, and optionally one scan that reaches
 the server late, after the delivery, though it happened before the loading. Without a clear screening the loading
 and departure carry the "dispatched without a clear screening" flag and raise an alert."""
@@ -15,8 +16,8 @@ from django.utils import timezone
 from apps.organizations.models import Vehicle
 from apps.parcels.models import Parcel
 from greenshield.enums import FacilityKind
-from tests.factories import FacilityFactory
-from tests.helpers import COURIER, PLATE, accept, events_post, screening_post
+from tests.factories import DeviceFactory, FacilityFactory
+from tests.helpers import COURIER, PLATE, accept, device_client, events_post, screening_post
 
 STATION = "SH-ST-01"
 STEP = datetime.timedelta(seconds=10)
@@ -48,6 +49,17 @@ def iso(value: datetime.datetime) -> str:
 def zto_station(world):
     return FacilityFactory(code=STATION, name="上海静安站", organization=world.zto, kind=FacilityKind.STATION,
                            region_code="310106")
+
+
+def station_scanner(world):
+    """The station's own scanner (``SCN-SH-ST-01``), created once."""
+    from apps.accounts.models import Device, DeviceAPIKey
+
+    existing = Device.objects.filter(serial=f"SCN-{STATION}").first()
+    if existing is not None:
+        _, existing.plain_api_key = DeviceAPIKey.objects.create_key(name=existing.serial, device=existing)
+        return existing
+    return DeviceFactory(serial=f"SCN-{STATION}", organization=world.zto, facility=zto_station(world))
 
 
 def zto_vehicle(world, plate: str = PLATE) -> Vehicle:
@@ -104,13 +116,16 @@ def run_journey(world, client_for, *, screening: str | None = "CLEAR", resolutio
         events[kind] = {"event_id": journey.event_ids[kind], "waybill_no": journey.waybill_no, "type": kind,
                         "occurred_at": iso(journey.times[kind]), **extra[kind]}
     on_time = [k for k in SCANS if k != late]
-    device = client_for("device")
+    scanners = {"SH-HUB-01": client_for("device"), station: device_client(station_scanner(world))}
     for batch in (on_time[:on_time.index("UNLOADED") + 1], on_time[on_time.index("UNLOADED") + 1:], [late]):
         batch = [k for k in batch if k]
-        if not batch:
-            continue
-        for kind, result in zip(batch, post_events(device, [events[k] for k in batch]), strict=True):
-            journey.chain_hashes[kind] = result["chain_hash"]
-            journey.posted.append(kind)
+        while batch:  # each run of scans at one facility goes to that facility's scanner, in order
+            facility = events[batch[0]]["facility"]
+            run = [k for k in batch[:next((i for i, k in enumerate(batch) if events[k]["facility"] != facility),
+                                         len(batch))]]
+            batch = batch[len(run):]
+            for kind, result in zip(run, post_events(scanners[facility], [events[k] for k in run]), strict=True):
+                journey.chain_hashes[kind] = result["chain_hash"]
+                journey.posted.append(kind)
     journey.parcel = Parcel.objects.get(waybill_no=journey.waybill_no)
     return journey

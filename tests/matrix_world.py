@@ -79,9 +79,15 @@ class MatrixWorld:
         return ScreeningFactory(actor=self.users["screener"], waybill_no=self.zto_parcel.waybill_no, result="SUSPECT")
 
     @cached_property
+    def yto_hub_operator(self):
+        """An X-ray operator of the YTO hub: a scanner's (or an operator's) screening names staff of its facility."""
+        return StaffFactory(employee_no="E2002", organization=self.world.yto, facility=self.world.yto_hub)
+
+    @cached_property
     def yto_screening(self):
         return ScreeningFactory(actor=self.users["superuser"], waybill_no=self.yto_parcel.waybill_no,
-                                facility="NJ-HUB-01", operator="E2001", result="SUSPECT", image_sha256="cd" * 32)
+                                facility="NJ-HUB-01", operator=self.yto_hub_operator.employee_no, result="SUSPECT",
+                                image_sha256="cd" * 32)
 
     def _alert(self, organization, facility):
         return AlertFactory(organization=organization, facility=facility, summary=f"matrix probe at {facility.code}")

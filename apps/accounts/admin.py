@@ -24,7 +24,7 @@ from greenshield.errors import ValidationFailed
 
 from . import selectors
 from .models import Device, DeviceAPIKey, User
-from .services import ROLE_SCOPE_REQUIREMENTS, account_save, device_create, device_key_rotate
+from .services import account_save, account_scope_errors, device_create, device_key_rotate
 
 # Device keys are managed from the device (one action, key shown once); the library's own key model is unused.
 # No admin page lists or mints API tokens: a token is a person's credential, issued only to that person. Roles are
@@ -45,30 +45,22 @@ def add_facility_error(form, facility, organization, *, attr: str = "facility") 
 
 
 ROLE_CHOICES = [("", "No role (operator account)")] + [(role.value, ROLE_LABELS[role]) for role in Role]
-SCOPE_NAMES = {"facility": "a facility", "organization": "a company", "province": "a province"}
 
 
 def role_field() -> forms.ChoiceField:
     return forms.ChoiceField(
         label="Role", choices=ROLE_CHOICES, required=False,
-        help_text="Each account has one role. Its scope: outlet staff and screeners need a facility, "
-                  "supervisors a company, regulators a province.")
+        help_text="Each account has one role. Its scope: outlet staff and screeners need a facility and the staff "
+                  "member of it they are, supervisors a company, regulators a province; the regional regulator "
+                  "sees the whole Delta.")
 
 
 def clean_role_and_scope(form, cleaned: dict) -> dict:
-    """The checks ``account_save`` makes, as form errors on the right fields."""
-    role = Role(cleaned["role"]) if cleaned.get("role") else None
-    organization, facility = cleaned.get("organization"), cleaned.get("facility")
-    company = organization or getattr(facility, "organization", None)
-    if role is not None:
-        present = {"facility": facility, "organization": company, "province": cleaned.get("province")}
-        for attribute in ROLE_SCOPE_REQUIREMENTS[role]:
-            if not present[attribute]:
-                form.add_error(attribute, f"This role needs {SCOPE_NAMES[attribute]}.")
-    add_facility_error(form, facility, organization)
-    staff = cleaned.get("staff")
-    if staff is not None and company is not None and staff.organization_id != company.pk:
-        form.add_error("staff", "The staff member works for another company.")
+    """The checks ``account_save`` makes (``account_scope_errors``), as form errors on the right fields."""
+    for error in account_scope_errors(role=Role(cleaned["role"]) if cleaned.get("role") else None,
+                                      organization=cleaned.get("organization"), facility=cleaned.get("facility"),
+                                      province=cleaned.get("province") or "", staff=cleaned.get("staff")):
+        form.add_error(error.attr, error.detail)
     return cleaned
 
 

@@ -45,7 +45,8 @@ class User(AbstractUser):
 class Device(models.Model):
     """A handheld or fixed scanner of a company, at a facility; it posts checkpoint events and reads nothing."""
 
-    scoped_by = Scope(facility="facility")
+    scoped_by = Scope(facility="facility", territory=(
+        "facility__province", lambda provinces: models.Q(facility__isnull=True, organization__province__in=provinces)))
 
     serial = models.CharField(max_length=64, unique=True)
     organization = models.ForeignKey("organizations.Organization", on_delete=models.PROTECT, related_name="devices")

@@ -39,11 +39,40 @@ def device_key_rotate(*, device: Device, actor=None, via: str = "system", reques
 
 
 ROLE_SCOPE_REQUIREMENTS = {
-    Role.OUTLET_STAFF: ("facility",),
-    Role.SCREENER: ("facility",),
+    Role.OUTLET_STAFF: ("facility", "staff"),
+    Role.SCREENER: ("facility", "staff"),
     Role.SUPERVISOR: ("organization",),
     Role.REGULATOR: ("province",),
+    Role.REGIONAL_REGULATOR: (),
 }
+#: Roles whose records name a staff member: the account is that member, working at the account's facility.
+STAFF_ROLES = frozenset({Role.OUTLET_STAFF, Role.SCREENER})
+SCOPE_NAMES = {"facility": "a facility", "organization": "a company", "province": "a province",
+               "staff": "the staff member it belongs to (--employee-no)"}
+
+
+def account_scope_errors(*, role: Role | None, organization=None, facility=None, province: str = "",
+                         staff=None) -> list[ValidationFailed]:
+    """Everything wrong with a role's scope, as errors with codes on the right fields — the one rule the service,
+    ``create_account`` and the admin form apply."""
+    errors = []
+    company = organization or getattr(facility, "organization", None)
+    if role is not None:
+        present = {"facility": facility, "organization": company, "province": province, "staff": staff}
+        for attribute in ROLE_SCOPE_REQUIREMENTS[Role(role)]:
+            if not present[attribute]:
+                errors.append(ValidationFailed(f"Role {Role(role).value} needs {SCOPE_NAMES[attribute]}.",
+                                               code="scope_required", attr=attribute))
+    if facility is not None and organization is not None and facility.organization_id != organization.pk:
+        errors.append(ValidationFailed("The facility belongs to another company.", code="facility_mismatch",
+                                       attr="facility"))
+    if staff is not None and company is not None and staff.organization_id != company.pk:
+        errors.append(ValidationFailed("The staff member works for another company.", code="staff_mismatch",
+                                       attr="staff"))
+    elif staff is not None and role in STAFF_ROLES and facility is not None and staff.facility_id != facility.pk:
+        errors.append(ValidationFailed("The staff member works at another facility.", code="staff_mismatch",
+                                       attr="staff"))
+    return errors
 
 
 def ensure_role_groups() -> dict[Role, Group]:
@@ -56,25 +85,19 @@ def account_save(*, username: str, role: Role | None, password: str | None = Non
                  via: str = "system", request=None) -> User:
     """Create or update an account with exactly one role and the scope that role needs; audited as
     ``account.save`` with who did it and through what (``via``: admin, create_account, …)."""
-    if role is not None:
-        role = Role(role)
-        for attribute in ROLE_SCOPE_REQUIREMENTS[role]:
-            if not {"facility": facility, "organization": organization or getattr(facility, "organization", None),
-                    "province": province}[attribute]:
-                raise ValidationFailed(f"Role {role.value} needs --{attribute}.", code="scope_required",
-                                       attr=attribute)
+    role = Role(role) if role is not None else None
+    errors = account_scope_errors(role=role, organization=organization, facility=facility, province=province,
+                                  staff=staff)
+    if errors:
+        raise errors[0]
     if facility is not None:
-        if organization is not None and facility.organization_id != organization.pk:
-            raise ValidationFailed("The facility belongs to another company.", code="facility_mismatch",
-                                   attr="facility")
         organization = facility.organization
-    if staff is not None and organization is not None and staff.organization_id != organization.pk:
-        raise ValidationFailed("The staff member works for another company.", code="staff_mismatch",
-                               attr="employee_no")
     if staff is not None and User.objects.filter(staff=staff).exclude(username=username).exists():
-        raise ValidationFailed("That staff member already has an account.", code="staff_linked", attr="employee_no")
-    if role == Role.REGULATOR:
+        raise ValidationFailed("That staff member already has an account.", code="staff_linked", attr="staff")
+    if role in (Role.REGULATOR, Role.REGIONAL_REGULATOR):
         organization = facility = None
+    if role == Role.REGIONAL_REGULATOR:
+        province = ""
     user, _ = User.objects.get_or_create(username=username)
     user.organization = organization
     user.facility = facility
@@ -82,7 +105,7 @@ def account_save(*, username: str, role: Role | None, password: str | None = Non
     user.staff = staff
     user.is_superuser = superuser
     # Supervisors, regulators and operators audit in the admin; other roles use the API only.
-    user.is_staff = superuser or role in (Role.SUPERVISOR, Role.REGULATOR)
+    user.is_staff = superuser or role in (Role.SUPERVISOR, Role.REGULATOR, Role.REGIONAL_REGULATOR)
     if password:
         user.set_password(password)
     elif not user.has_usable_password() and not user.password:

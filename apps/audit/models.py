@@ -14,13 +14,13 @@ class AppendOnlyError(Exception):
 
 
 class AuditScope(Scope):
-    """A supervisor reads their company's entries; a regulator those recorded for their province, directly or
-    through the company's province."""
+    """A supervisor reads their company's entries; a regulator those of actions that happened in their province
+    (an entry carries the province of its place), and place-less entries of companies registered there."""
 
-    def q_for_role(self, user):
+    def q_for_role(self, user, model=None):
         if user.role == Role.REGULATOR and user.province:
-            return models.Q(province=user.province) | models.Q(organization__province=user.province)
-        return super().q_for_role(user)
+            return models.Q(province=user.province) | models.Q(province="", organization__province=user.province)
+        return super().q_for_role(user, model)
 
 
 class AuditEntryQuerySet(RestrictedQuerySet):

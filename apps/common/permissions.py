@@ -39,6 +39,19 @@ def capability_permission(*capabilities: Capability):
     return MayAttempt
 
 
+def read_write_permission(*, read: Capability, write: Capability):
+    """Reads (GET, HEAD, OPTIONS) need ``read``, everything else ``write``."""
+
+    class MayReadOrWrite(BasePermission):
+        message = "Your role does not allow this action."
+
+        def has_permission(self, request, view):
+            return user_may(request.user, read if request.method in SAFE_METHODS else write)
+
+    MayReadOrWrite.__name__ = f"May_{read.value}_or_{write.value}"
+    return MayReadOrWrite
+
+
 class ReadForRolesWriteForSuperuser(BasePermission):
     """Reference data: superusers write; any user with a role reads (scoped by the model's declared scope);
     devices read nothing."""

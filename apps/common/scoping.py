@@ -7,6 +7,7 @@ selector, base API view and admin ``get_queryset`` then calls ``Model.objects.re
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -19,17 +20,43 @@ NOTHING = Q(pk__in=[])
 
 
 @dataclass(frozen=True)
+class TerritoryRows:
+    """A territory table reached from the scoped model: rows ``(owner, province)`` under the reverse relation
+    ``relation`` of the model at ``path`` (``""``: the scoped model itself). Matching is a semi-join
+    (``owner IN (SELECT owner FROM territory WHERE province = …)``), so an owner seen in several provinces is
+    never returned twice."""
+
+    relation: str
+    path: str = ""
+
+    def q(self, model, provinces: list[str]) -> Q:
+        owner = model
+        for step in filter(None, self.path.split("__")):
+            owner = owner._meta.get_field(step).related_model
+        relation = owner._meta.get_field(self.relation)
+        rows = relation.related_model.objects.filter(province__in=provinces).values(relation.field.attname)
+        return Q(**{f"{self.path}__in" if self.path else "pk__in": rows})
+
+
+TerritoryPart = str | TerritoryRows | Callable[[list[str]], Q]
+
+
+@dataclass(frozen=True)
 class Scope:
     """Paths from a model to what scopes it.
 
     ``organization``: the company (supervisors see their company's). ``facility``: the facility, for facility-bound
-    roles (outlet staff and screeners see their facility's; without it, their company's). ``province``: the
-    province code regulators see it by (default: the company's registered province). ``via``: the model is visible
+    roles (outlet staff and screeners see their facility's; without it, their company's). ``territory``: where it
+    happened, for regulators — a regulator of province P sees what any of these parts places in P: a lookup
+    ending in a province code (``facility__province``), a ``TerritoryRows`` table, or a callable giving a Q.
+    ``province``: without a territory, the province path regulators see it by (default: the company's registered
+    province). A ``regional_regulator`` sees the whole installation, which serves the region. ``via``: the model is visible
     exactly when a related row (a reverse relation) is, by that model's own scope. ``operators_only``: only
     superusers see it. ``public``: every signed-in account sees it (devices see nothing)."""
 
     organization: str | None = "organization"
     facility: str | None = None
+    territory: tuple[TerritoryPart, ...] = ()
     province: str | None = None
     via: str | None = None
     operators_only: bool = False
@@ -39,7 +66,7 @@ class Scope:
         """The filter for ``user``; ``None`` means everything (operators)."""
         if user is None or not user.is_authenticated or is_device(user) or not user.is_active:
             return NOTHING
-        if user.is_superuser:
+        if user.is_superuser or user.role == Role.REGIONAL_REGULATOR:
             return None
         if self.public:
             return None
@@ -47,11 +74,24 @@ class Scope:
             return NOTHING
         if self.via:
             return self.q_via(model, user)
-        return self.q_for_role(user)
+        return self.q_for_role(user, model)
 
-    def q_for_role(self, user) -> Q:
+    def q_territory(self, model, provinces: list[str]) -> Q:
+        q = NOTHING
+        for part in self.territory:
+            if isinstance(part, str):
+                q |= Q(**{f"{part}__in": provinces})
+            elif isinstance(part, TerritoryRows):
+                q |= part.q(model, provinces)
+            else:
+                q |= part(provinces)
+        return q
+
+    def q_for_role(self, user, model=None) -> Q:
         role = user.role
         if role == Role.REGULATOR and user.province:
+            if self.territory:
+                return self.q_territory(model, [user.province])
             path = self.province or (f"{self.organization}__province" if self.organization else None)
             return Q(**{path: user.province}) if path else NOTHING
         if role == Role.SUPERVISOR and user.organization_id and self.organization:

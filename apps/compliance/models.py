@@ -6,14 +6,17 @@ import uuid
 from django.db import models
 from django.utils import timezone
 
-from apps.common.scoping import RestrictedQuerySet, Scope
+from apps.common.scoping import RestrictedQuerySet, Scope, TerritoryRows
 from greenshield.enums import AlertKind, AlertSeverity, AlertStatus, choices
 
 
 class Alert(models.Model):
-    """A rule broken or an incident: raised at (or about) a facility of a company."""
+    """A rule broken or an incident: raised at (or about) a facility of a company. A regulator sees the alerts
+    raised at facilities of their province and those about parcels whose trace passes through it."""
 
-    scoped_by = Scope(facility="facility")
+    scoped_by = Scope(facility="facility", territory=(
+        "facility__province", TerritoryRows("territories", "parcel"),
+        lambda provinces: models.Q(facility__isnull=True, organization__province__in=provinces)))
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     kind = models.CharField(max_length=40, choices=choices(AlertKind), db_index=True)

@@ -37,11 +37,28 @@ def alert_raise(*, kind: AlertKind, organization, summary: str, facility=None, p
     return alert
 
 
+def attempt_refused(*, actor, kind: AlertKind, organization, summary: str, audit_action: str, reason: str,
+                    facility=None, detail: dict | None = None, target=None, target_repr: str = "") -> None:
+    """Record a refused attempt as a fact — an alert and an audit entry — in a transaction of its own, so the
+    refusal (a 403 raised right after) cannot roll the record back."""
+    with transaction.atomic():
+        alert_raise(kind=kind, organization=organization, facility=facility, summary=summary, detail=detail)
+        audit_record(actor=actor, action=audit_action, target=target, target_repr=target_repr,
+                     organization=organization, province=alert_province(organization, facility),
+                     data={"reason": reason, **({"facility": facility.code} if facility is not None else {})})
+
+
+def alert_province(organization, facility) -> str:
+    """The province whose regulator an alert concerns: where it happened (the facility), else the company's."""
+    return facility.province if facility is not None else organization.province
+
+
 def alert_recipients(alert: Alert):
-    """Active supervisors of the company; for serious alerts also the regulators of its province."""
+    """Active supervisors of the company; for serious alerts also the regulators of the province where it
+    happened (the facility's; the company's when there is no facility)."""
     people = Q(groups__name=Role.SUPERVISOR, organization=alert.organization_id)
     if alert.severity in REGULATOR_SEVERITIES:
-        people |= Q(groups__name=Role.REGULATOR, province=alert.organization.province)
+        people |= Q(groups__name=Role.REGULATOR, province=alert_province(alert.organization, alert.facility))
     # One query with OR rather than a UNION: SQLite refuses a UNION of querysets ordered by the model's Meta.
     return User.objects.filter(people, is_active=True).distinct()
 
@@ -49,7 +66,7 @@ def alert_recipients(alert: Alert):
 @outbox_handler(NOTIFY_TOPIC)
 def alert_notify(payload: dict) -> None:
     """Deliver an alert to the inboxes of the people who must see it (exactly once per person)."""
-    alert = Alert.objects.select_related("organization").get(pk=payload["alert"])
+    alert = Alert.objects.select_related("organization", "facility").get(pk=payload["alert"])
     recipients = list(alert_recipients(alert))
     Notification.objects.bulk_create([Notification(alert=alert, recipient=user) for user in recipients],
                                      ignore_conflicts=True)
@@ -65,7 +82,7 @@ def alert_acknowledge(*, alert: Alert, actor, note: str = "") -> Alert:
         alert.note = (alert.note + "\n" if alert.note else "") + note
     alert.save(update_fields=["status", "acknowledged_at", "acknowledged_by", "note"])
     audit_record(actor=actor, action="alert.acknowledge", target=alert, target_repr=str(alert), reason=note,
-                 organization=alert.organization)
+                 organization=alert.organization, province=alert_province(alert.organization, alert.facility))
     return alert
 
 
@@ -75,7 +92,7 @@ def alert_resolve(*, alert: Alert, actor, note: str) -> Alert:
     rules.alert_transition("resolve", alert.status)
     _resolve(alert, actor=actor, note=note)
     audit_record(actor=actor, action="alert.resolve", target=alert, target_repr=str(alert), reason=note,
-                 organization=alert.organization)
+                 organization=alert.organization, province=alert_province(alert.organization, alert.facility))
     return alert
 
 

@@ -13,6 +13,7 @@ class ParcelsConfig(AppConfig):
 
         # An acceptance's sender and recipient contact details, from the attempt [R19].
         register(DataClass("acceptance", AcceptanceRecord, "recorded_at",
-                           {"given_sender_name": None, "given_sender_phone": None, "given_sender_address": None,
+                           {"given_sender_name": None, "given_sender_phone": None, "given_sender_phone_index": None,
+                            "given_sender_address": None,
                             "recipient_name": None, "recipient_phone": None, "recipient_address": None},
                            "acceptance"))

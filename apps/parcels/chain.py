@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from greenshield import chain
 
-from .models import CheckpointEvent, Parcel
+from .models import CheckpointEvent, Parcel, ParcelTerritory, VehicleTerritory
 
 
 def event_content(event: CheckpointEvent) -> dict:
@@ -51,7 +51,8 @@ def chain_append(*, parcel: Parcel, links: list[LinkSpec], recorded_at=None) -> 
     for spec in links:
         seq += 1
         event = CheckpointEvent(
-            event_id=spec.event_id or uuid.uuid4(), parcel=parcel, seq=seq, type=spec.type,
+            event_id=spec.event_id or uuid.uuid4(), organization_id=parcel.organization_id, parcel=parcel, seq=seq,
+            type=spec.type,
             occurred_at=spec.occurred_at, recorded_at=recorded_at, facility=spec.facility, vehicle=spec.vehicle,
             courier=spec.courier, device=spec.device, actor=spec.actor, location=spec.location, detail=spec.detail,
             flags=list(spec.flags), content_digest=spec.content_digest, prev_hash=prev,
@@ -60,10 +61,24 @@ def chain_append(*, parcel: Parcel, links: list[LinkSpec], recorded_at=None) -> 
         prev = event.hash
         events.append(event)
     CheckpointEvent.objects.bulk_create(events)
+    territory_record(parcel_provinces={(parcel.pk, spec.facility.province) for spec in links if spec.facility})
     parcel.chain_length = seq
     parcel.chain_head = prev
     parcel.save(update_fields=["chain_length", "chain_head", "updated_at"])
     return events
+
+
+def territory_record(*, parcel_provinces=(), vehicle_provinces=()) -> None:
+    """Note the provinces where links happened — ``(parcel id, province)`` and, for loadings and unloadings,
+    ``(vehicle id, province)`` — so each province's regulator sees them. Idempotent, set-based, no locks."""
+    parcel_provinces = {pair for pair in parcel_provinces if pair[1]}
+    vehicle_provinces = {pair for pair in vehicle_provinces if pair[1]}
+    if parcel_provinces:
+        ParcelTerritory.objects.bulk_create([ParcelTerritory(parcel_id=p, province=v) for p, v in parcel_provinces],
+                                            ignore_conflicts=True)
+    if vehicle_provinces:
+        VehicleTerritory.objects.bulk_create(
+            [VehicleTerritory(vehicle_id=p, province=v) for p, v in vehicle_provinces], ignore_conflicts=True)
 
 
 def chain_verify(parcel: Parcel) -> chain.Verdict:

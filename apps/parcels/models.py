@@ -7,8 +7,9 @@ from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
 
-from apps.common.fields import EncryptedTextField
-from apps.common.scoping import RestrictedQuerySet, Scope
+from apps.common.fields import BlindIndexField, EncryptedTextField
+from apps.common.scoping import RestrictedQuerySet, Scope, TerritoryRows
+from apps.organizations.models import phone_normalizer
 from greenshield import masking, rules
 from greenshield.enums import (
     EventType,
@@ -47,7 +48,9 @@ class AcceptanceRecord(models.Model):
     """One acceptance attempt at an outlet, stored whatever its outcome [R5][R8]. Recipient personal data is
     encrypted; the region code is kept in clear for routing and statistics."""
 
-    scoped_by = Scope(facility="outlet")
+    # A refused attempt belongs to its outlet's province; an accepted one also to every province its parcel's
+    # trace passes through (tracing needs the whole chain).
+    scoped_by = Scope(facility="outlet", territory=("outlet__province", TerritoryRows("territories", "parcel")))
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     waybill_no = models.CharField(max_length=32, blank=True, db_index=True,
@@ -62,6 +65,9 @@ class AcceptanceRecord(models.Model):
     # The sender's contact details as given at this attempt [R1]: the Sender keeps only the latest ones.
     given_sender_name = EncryptedTextField()
     given_sender_phone = EncryptedTextField()
+    # Phone search finds a sender by any phone given on an acceptance in the searcher's scope [R16].
+    given_sender_phone_index = BlindIndexField(source="given_sender_phone", index="phone",
+                                               normalizer=phone_normalizer)
     given_sender_address = EncryptedTextField()
     given_sender_organization_name = models.CharField(max_length=200, blank=True)
     given_sender_uscc = models.CharField(max_length=18, blank=True)
@@ -110,8 +116,12 @@ class AcceptanceRecord(models.Model):
                 "region_code": self.recipient_region_code}
 
 
+ACCEPTANCE_TERRITORY = ("acceptance__outlet__province", TerritoryRows("territories", "acceptance__parcel"))
+
+
 class AcceptanceItem(models.Model):
-    scoped_by = Scope(organization="acceptance__organization", facility="acceptance__outlet")
+    scoped_by = Scope(organization="acceptance__organization", facility="acceptance__outlet",
+                      territory=ACCEPTANCE_TERRITORY)
 
     acceptance = models.ForeignKey(AcceptanceRecord, on_delete=models.CASCADE, related_name="items")
     name = models.CharField(max_length=100)
@@ -130,7 +140,8 @@ class AcceptanceItem(models.Model):
 class Inspection(models.Model):
     """Inspection at acceptance (收寄验视) [R8]: who, when, sender present, result."""
 
-    scoped_by = Scope(organization="acceptance__organization", facility="acceptance__outlet")
+    scoped_by = Scope(organization="acceptance__organization", facility="acceptance__outlet",
+                      territory=ACCEPTANCE_TERRITORY)
 
     acceptance = models.OneToOneField(AcceptanceRecord, on_delete=models.CASCADE, related_name="inspection")
     inspector = models.ForeignKey("organizations.Staff", on_delete=models.PROTECT, related_name="inspections")
@@ -153,9 +164,10 @@ class Inspection(models.Model):
 
 class Parcel(models.Model):
     """An accepted parcel: the head of its trace chain. Refused attempts never become parcels, so their waybill
-    cannot be used."""
+    cannot be used. A regulator sees a parcel (with its whole trace) once any of its links happened at a facility
+    of their province (``ParcelTerritory``)."""
 
-    scoped_by = Scope(facility="outlet")
+    scoped_by = Scope(facility="outlet", territory=(TerritoryRows("territories"),))
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     waybill_no = models.CharField(max_length=32, unique=True, validators=[waybill_validator])
@@ -193,10 +205,15 @@ class CheckpointEvent(models.Model):
     the services, and the scans devices post. ``hash = SHA-256(prev_hash ‖ canonical content)``
     (``greenshield.chain.link_content``). The table keeps its original name from when it lived in ``tracking``."""
 
-    scoped_by = Scope(organization="parcel__organization", facility="parcel__outlet")
+    scoped_by = Scope(organization="parcel__organization", facility="parcel__outlet",
+                      territory=(TerritoryRows("territories", "parcel"),))
 
     id = models.BigAutoField(primary_key=True)
-    event_id = models.UUIDField(unique=True, default=uuid.uuid4)
+    # Exactly once per company: a device's event id is unique within its company (the parcel's), so no answer
+    # tells one company whether another company's event id exists.
+    event_id = models.UUIDField(default=uuid.uuid4)
+    organization = models.ForeignKey("organizations.Organization", on_delete=models.PROTECT, related_name="+",
+                                     db_index=False)
     # Foreign keys carry no single-column index of their own: the composite indexes below lead with them.
     parcel = models.ForeignKey(Parcel, on_delete=models.PROTECT, related_name="events", db_index=False)
     seq = models.PositiveIntegerField()
@@ -224,7 +241,8 @@ class CheckpointEvent(models.Model):
     class Meta:
         db_table = "tracking_checkpointevent"
         ordering = ["parcel", "seq"]
-        constraints = [models.UniqueConstraint(fields=["parcel", "seq"], name="one_link_per_position")]
+        constraints = [models.UniqueConstraint(fields=["parcel", "seq"], name="one_link_per_position"),
+                       models.UniqueConstraint(fields=["organization", "event_id"], name="event_id_once_per_company")]
         indexes = [
             models.Index(fields=["courier", "occurred_at"], name="tracking_ch_courier_58c4e7_idx"),
             models.Index(fields=["vehicle", "occurred_at"], name="tracking_ch_vehicle_194dec_idx"),
@@ -234,3 +252,34 @@ class CheckpointEvent(models.Model):
 
     def __str__(self):
         return f"{self.type} #{self.seq}"
+
+
+class ParcelTerritory(models.Model):
+    """A province where a link of the parcel's chain happened (acceptance, inspection, screening, scan): the
+    parcel is under that province's regulator. One row per (parcel, province), added with the link."""
+
+    parcel = models.ForeignKey(Parcel, on_delete=models.CASCADE, related_name="territories", db_index=False)
+    province = models.CharField(max_length=6)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["parcel", "province"], name="one_row_per_parcel_province")]
+        indexes = [models.Index(fields=["province", "parcel"], name="parcel_territory_by_province")]
+
+    def __str__(self):
+        return f"{self.parcel_id} in {self.province}"
+
+
+class VehicleTerritory(models.Model):
+    """A province where the vehicle was loaded or unloaded: the vehicle is located there for its regulator, as
+    well as in the province of its plate."""
+
+    vehicle = models.ForeignKey("organizations.Vehicle", on_delete=models.CASCADE, related_name="territories",
+                                db_index=False)
+    province = models.CharField(max_length=6)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["vehicle", "province"], name="one_row_per_vehicle_province")]
+        indexes = [models.Index(fields=["province", "vehicle"], name="vehicle_territory_by_province")]
+
+    def __str__(self):
+        return f"{self.vehicle_id} in {self.province}"

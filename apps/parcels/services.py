@@ -15,7 +15,7 @@ from apps.senders.models import Sender, Verification
 from apps.senders.services import (
     sender_blacklist_entry,
     sender_upsert,
-    staff_ensure_not_blacklisted,
+    staff_ensure_in_good_standing,
 )
 from greenshield import crypto, masking, rules
 from greenshield.capabilities import Capability
@@ -43,10 +43,11 @@ def prohibited_categories_load(path=None) -> int:
 
 
 def waybill_generate(organization) -> str:
-    """Server-assigned waybill: company code, date, 8 random digits (retried on the rare collision)."""
+    """Server-assigned waybill: the company's waybill prefix, date, 8 random digits (retried on the rare
+    collision)."""
     today = timezone.localdate().strftime("%y%m%d")
     for _ in range(8):
-        candidate = f"{organization.code.replace('-', '').replace('_', '')[:8]}{today}{secrets.randbelow(10**8):08d}"
+        candidate = f"{organization.waybill_space}{today}{secrets.randbelow(10**8):08d}"
         if not Parcel.objects.filter(waybill_no=candidate).exists():
             return candidate
     raise RuntimeError("could not assign a unique waybill number")
@@ -67,19 +68,30 @@ def parcel_for_update(*, organization, waybill_no: str, attr: str = "waybill_no"
 
 
 def _staff_of(account):
+    """The staff member responsible for what this account records: the one linked to it, working at the
+    account's own outlet (人员责任可倒查)."""
     staff = account.staff
-    if staff is None or account.facility_id is None:
-        raise PermissionDenied("Your account is not linked to a staff member at an outlet.", code="staff_not_linked")
+    if staff is None or account.facility_id is None or staff.facility_id != account.facility_id:
+        raise PermissionDenied("Your account is not linked to a staff member of your outlet.", code="staff_not_linked")
     if account.facility.kind != FacilityKind.OUTLET:
         raise PermissionDenied("Acceptances are recorded at outlets.", code="not_an_outlet")
     return staff
 
 
 def acceptance_precheck(*, account) -> None:
-    """Refuse, before anything else, an account that cannot accept: not linked to outlet staff, or blacklisted
-    [R15]. A blacklisted member's attempt is itself recorded (alert and audit entry) before the 403."""
-    staff_ensure_not_blacklisted(staff=_staff_of(account), action="accept parcels", actor=account,
-                                 facility=account.facility, audit_action="acceptance.denied")
+    """Refuse, before anything else, an account that cannot accept: not linked to a staff member of its outlet,
+    or that member suspended, departed or blacklisted [R15]. The refused attempt is itself recorded (alert and
+    audit entry) before the 403."""
+    staff_ensure_in_good_standing(staff=_staff_of(account), action="accept parcels", actor=account,
+                                  facility=account.facility, audit_action="acceptance.denied")
+
+
+def waybill_ensure_own(*, organization, waybill_no: str) -> None:
+    """A client-given waybill must carry the company's own prefix: waybill spaces of companies never overlap, so
+    no answer can tell a company whether another company's waybill exists."""
+    if not waybill_no.startswith(organization.waybill_space):
+        raise ValidationFailed(f"Your company's waybill numbers start with {organization.waybill_space}.",
+                               code="invalid_waybill", attr="waybill_no")
 
 
 @transaction.atomic
@@ -91,9 +103,11 @@ def acceptance_record(*, account, sender: dict, recipient: dict, items: list[dic
     staff = _staff_of(account)
     outlet = account.facility
     organization = outlet.organization
-    staff_ensure_not_blacklisted(staff=staff, action="accept parcels")
-    if waybill_no and Parcel.objects.filter(waybill_no=waybill_no).exists():
-        raise ValidationFailed("This waybill number is already in use.", code="waybill_exists", attr="waybill_no")
+    staff_ensure_in_good_standing(staff=staff, action="accept parcels")
+    if waybill_no:
+        waybill_ensure_own(organization=organization, waybill_no=waybill_no)
+        if Parcel.objects.filter(waybill_no=waybill_no).exists():
+            raise ValidationFailed("This waybill number is already in use.", code="waybill_exists", attr="waybill_no")
     categories = {c.code: c for c in ProhibitedCategory.objects.filter(
         code__in=[i["prohibited_category"] for i in items if i.get("prohibited_category")])}
     for index, item in enumerate(items):
@@ -103,7 +117,6 @@ def acceptance_record(*, account, sender: dict, recipient: dict, items: list[dic
                                    attr=f"items.{index}.prohibited_category")
 
     now = timezone.now()
-    sender_obj = sender_upsert(**sender)
     blacklisted = sender_blacklist_entry(organization=organization, id_type=sender["id_type"],
                                          id_number=sender["id_number"]) is not None
     decision = rules.acceptance_decide(
@@ -112,6 +125,7 @@ def acceptance_record(*, account, sender: dict, recipient: dict, items: list[dic
         sender_blacklisted=blacklisted,
     )
     accepted = decision.outcome == Outcome.ACCEPTED
+    sender_obj = sender_upsert(**sender, verified=accepted and verification["identity_matched"])
     if accepted and not waybill_no:
         waybill_no = waybill_generate(organization)
     record = AcceptanceRecord(
@@ -168,7 +182,7 @@ def acceptance_record(*, account, sender: dict, recipient: dict, items: list[dic
                             "categories": sorted(categories)})
     audit_record(actor=account, action="acceptance.record", target=record,
                  target_repr=f"{record.waybill_no or '(refused)'} {decision.outcome}", organization=organization,
-                 province=organization.province,
+                 province=outlet.province,
                  data={"outcome": decision.outcome, "refusal_reason": decision.refusal_reason,
                        "outlet": outlet.code, "staff": staff.employee_no, "sender": str(sender_obj.pk)})
     record.parcel_obj = parcel
@@ -182,9 +196,12 @@ def parcel_reveal(*, user, parcel: Parcel, reason: str, legal_basis: str = "", c
     ensure_may(user, Capability.REVEAL_PERSONAL_DATA, "Only supervisors and regulators may reveal personal data.")
     if len((reason or "").strip()) < 5:
         raise ValidationFailed("Give the reason for revealing personal data.", code="reason_required", attr="reason")
+    # The entry belongs to the province where the personal data was collected (the accepting outlet's), so that
+    # province's regulator sees every disclosure of it, whoever made it.
     audit_record(actor=user, action="pii.reveal", target=parcel, target_repr=parcel.waybill_no, reason=reason.strip(),
-                 organization=parcel.organization, province=parcel.organization.province,
-                 data={"fields": ["sender", "recipient"], "legal_basis": legal_basis, "case_reference": case_reference})
+                 organization=parcel.organization, province=parcel.outlet.province,
+                 data={"fields": ["sender", "recipient"], "legal_basis": legal_basis, "case_reference": case_reference,
+                       "by_province": getattr(user, "province", "") or ""})
     acceptance = parcel.acceptance
     return {"waybill_no": parcel.waybill_no, "sender": acceptance.unmasked_sender,
             "recipient": acceptance.unmasked_recipient}
@@ -192,25 +209,28 @@ def parcel_reveal(*, user, parcel: Parcel, reason: str, legal_basis: str = "", c
 
 @transaction.atomic
 def sender_search(*, user, reason: str, id_type: str = "", id_number: str = "", phone: str = "") -> list[Sender]:
-    """Find senders by identity document or phone through the blind index (candidates decrypted and compared),
-    limited to senders with acceptances in the user's scope. Audited in the same transaction with who, why and
-    what was searched — masked and as its blind index, never in clear."""
+    """Find senders by identity document, or by any phone given on an acceptance in the user's scope, through the
+    blind indexes (candidates decrypted and compared); only senders with acceptances in the user's scope. Audited
+    in the same transaction with who, why and what was searched — masked and as its blind index, never in clear."""
     ensure_may(user, Capability.SEARCH_SENDERS, "Only supervisors and regulators search senders.")
+    in_scope = AcceptanceRecord.objects.restrict(user)
     if id_number:
         normalized = identity_index_value(id_type, id_number)
         candidates = Sender.objects.filter(blind_index_filter(Sender, "id_number_index", normalized), id_type=id_type)
         matches = [s for s in candidates if s.id_number == id_number]
+        visible = set(in_scope.filter(sender__in=matches).values_list("sender_id", flat=True))
+        found = [s for s in matches if s.pk in visible]
         searched = {"by": "id_number", "id_type": id_type, "value": masking.mask_id_number(id_number),
                     "index": crypto.blind_index(crypto.current_keyring(), normalized, index="identity")}
     else:
-        candidates = Sender.objects.filter(blind_index_filter(Sender, "phone_index", phone))
-        matches = [s for s in candidates if s.phone == phone]
+        given = in_scope.filter(blind_index_filter(AcceptanceRecord, "given_sender_phone_index", phone)).only(
+            "id", "sender_id", "given_sender_phone")
+        sender_ids = {record.sender_id for record in given if record.given_sender_phone == phone}
+        found = list(Sender.objects.filter(pk__in=sender_ids).order_by("-last_seen_at"))
         searched = {"by": "phone", "value": masking.mask_phone(phone),
                     "index": crypto.blind_index(crypto.current_keyring(), phone, index="phone")}
-    visible = set(AcceptanceRecord.objects.restrict(user).filter(sender__in=matches)
-                  .values_list("sender_id", flat=True))
-    found = [s for s in matches if s.pk in visible]
     audit_record(actor=user, action="sender.search", target_type="senders.sender",
                  target_id=",".join(str(s.pk) for s in found)[:160], target_repr=f"{len(found)} sender(s)",
-                 reason=reason, data={**searched, "matches": len(found)})
+                 reason=reason, province=getattr(user, "province", "") or "",
+                 data={**searched, "matches": len(found)})
     return found

@@ -7,14 +7,15 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 
-from apps.common.scoping import RestrictedQuerySet, Scope
+from apps.common.scoping import RestrictedQuerySet, Scope, TerritoryRows
 from greenshield.enums import ResolutionResult, ScreeningResult, choices
 
 
 class Screening(models.Model):
     """One X-ray pass of a parcel at a hub: machine, operator, time, site, result, image [R12]."""
 
-    scoped_by = Scope(organization="facility__organization", facility="facility")
+    scoped_by = Scope(organization="facility__organization", facility="facility",
+                      territory=(TerritoryRows("territories", "parcel"),))
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     parcel = models.ForeignKey("parcels.Parcel", on_delete=models.PROTECT, related_name="screenings")
@@ -42,13 +43,16 @@ class Screening(models.Model):
 class Resolution(models.Model):
     """The open-box re-check that ends a hold: cleared, or seized and reported to the authorities [R9]."""
 
-    scoped_by = Scope(organization="screening__facility__organization", facility="screening__facility")
+    scoped_by = Scope(organization="screening__facility__organization", facility="screening__facility",
+                      territory=(TerritoryRows("territories", "screening__parcel"),))
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     screening = models.OneToOneField(Screening, on_delete=models.PROTECT, related_name="resolution")
     result = models.CharField(max_length=8, choices=choices(ResolutionResult))
     notes = models.TextField(blank=True)
     resolved_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    staff = models.ForeignKey("organizations.Staff", on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="resolutions", help_text="The staff member who opened the box.")
     resolved_at = models.DateTimeField(default=timezone.now)
     authority_report_ref = models.CharField(max_length=64, blank=True,
                                             help_text="Reference of the report to the authorities (seizures).")

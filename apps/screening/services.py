@@ -11,16 +11,16 @@ from django.utils import timezone
 from apps.audit.services import audit_record
 from apps.common.permissions import user_may
 from apps.common.principals import is_device
-from apps.compliance.services import alert_raise, alerts_resolve_for_parcel
+from apps.compliance.services import alert_raise, alerts_resolve_for_parcel, attempt_refused
 from apps.organizations.models import Facility, Staff
 from apps.parcels.chain import LinkSpec, chain_append
 from apps.parcels.models import Parcel
 from apps.parcels.services import parcel_for_update
-from apps.senders.services import staff_ensure_not_blacklisted
+from apps.senders.services import staff_ensure_in_good_standing
 from greenshield import rules
 from greenshield.capabilities import Capability
-from greenshield.enums import AlertKind, EventType, ParcelStatus, ResolutionResult, ScreeningStatus
-from greenshield.errors import NotFound, ValidationFailed
+from greenshield.enums import AlertKind, EventType, ParcelStatus, ResolutionResult, Role, ScreeningStatus
+from greenshield.errors import NotFound, PermissionDenied, ValidationFailed
 
 from .models import Resolution, Screening
 
@@ -41,21 +41,42 @@ def _screening_facility(actor, code: str) -> Facility:
     raise ValidationFailed("Unknown facility.", code="unknown_facility", attr="facility")
 
 
-def _operator(facility: Facility, employee_no: str) -> Staff:
-    operator = Staff.objects.filter(organization=facility.organization, employee_no=employee_no).first()
-    if operator is None or operator.status != "ACTIVE":
-        raise ValidationFailed("Unknown operator.", code="unknown_operator", attr="operator")
-    return operator
+def _operator(*, actor, facility: Facility, employee_no: str | None) -> Staff:
+    """The staff member responsible for the screening (人员责任可倒查): for an account, the one linked to it — a
+    body naming anyone else is refused (403 ``operator_mismatch``) and recorded; for a device (or an operator
+    acting for one), the named staff member of the facility."""
+    if is_device(actor) or actor.is_superuser:
+        if not employee_no:
+            raise ValidationFailed("A scanner's screening names its operator.", code="required", attr="operator")
+        operator = Staff.objects.select_related("organization").filter(
+            facility=facility, employee_no=employee_no).first()
+        if operator is None:
+            raise ValidationFailed("Unknown operator.", code="unknown_operator", attr="operator")
+        return operator
+    staff = actor.staff
+    if staff is None or staff.facility_id != actor.facility_id:
+        raise PermissionDenied("Your account is not linked to a staff member of your facility.",
+                               code="staff_not_linked")
+    if employee_no and employee_no != staff.employee_no:
+        attempt_refused(actor=actor, kind=AlertKind.OPERATOR_MISMATCH, organization=facility.organization,
+                        facility=facility, audit_action="screening.denied", reason="operator_mismatch",
+                        summary=f"Account {actor.username} (staff {staff.employee_no}) tried to record a screening "
+                                f"as operator {employee_no[:32]} at {facility.code}",
+                        detail={"staff": staff.employee_no, "claimed_operator": employee_no[:32]},
+                        target=staff, target_repr=staff.employee_no)
+        raise PermissionDenied("You record screenings in your own name only.", code="operator_mismatch")
+    return staff
 
 
-def screening_record(*, actor, waybill_no: str, facility: str, machine_id: str, operator: str, result: str,
-                     image_ref: str, image_sha256: str, screened_at) -> Screening:
+def screening_record(*, actor, waybill_no: str, facility: str, machine_id: str, result: str, image_ref: str,
+                     image_sha256: str, screened_at, operator: str | None = None) -> Screening:
     """Record one X-ray result [R12]; SUSPECT or PROHIBITED put the parcel on hold and raise an alert [R13].
-    A blacklisted operator is refused, and the refused attempt recorded, before anything else [R15]."""
+    The operator is the authenticated person (or, for a scanner, an active staff member of its facility); a
+    refused operator — not in good standing, or not the account's own — is recorded before the 403 [R15]."""
     facility_obj = _screening_facility(actor, facility)
-    operator_obj = _operator(facility_obj, operator)
-    staff_ensure_not_blacklisted(staff=operator_obj, action="screen parcels", actor=actor, facility=facility_obj,
-                                 audit_action="screening.denied")
+    operator_obj = _operator(actor=actor, facility=facility_obj, employee_no=operator)
+    staff_ensure_in_good_standing(staff=operator_obj, action="screen parcels", actor=actor, facility=facility_obj,
+                                  audit_action="screening.denied")
     return _screening_store(actor=actor, facility_obj=facility_obj, operator_obj=operator_obj, waybill_no=waybill_no,
                             machine_id=machine_id, result=result, image_ref=image_ref, image_sha256=image_sha256,
                             screened_at=screened_at)
@@ -88,7 +109,7 @@ def _screening_store(*, actor, facility_obj, operator_obj, waybill_no, machine_i
                     dedup_key=f"screening:{screening.pk}")
     audit_record(actor=actor, action="screening.record", target=screening,
                  target_repr=f"{parcel.waybill_no} {result}", organization=parcel.organization,
-                 province=parcel.organization.province,
+                 province=facility_obj.province,
                  data={"result": result, "facility": facility_obj.code, "operator": operator_obj.employee_no})
     return screening
 
@@ -105,10 +126,23 @@ def screening_for_resolution(*, user, screening_id) -> Screening:
     return screening
 
 
-@transaction.atomic
 def screening_resolve(*, user, screening: Screening, result: str, notes: str = "") -> Resolution:
     """The open-box re-check [R13]: CLEARED lifts the hold, SEIZED keeps the parcel and records the report to
-    the authorities [R9]. Either way a chain link, an audit entry, and the hold's alert is resolved."""
+    the authorities [R9]. Either way a chain link, an audit entry, and the hold's alert is resolved. The staff
+    member who opens the box is the account's own (a screener's always; a supervisor's when linked), and must be
+    in good standing — a refused re-check is recorded before the 403 [R15]."""
+    staff = getattr(user, "staff", None)
+    if staff is None and user.role == Role.SCREENER:
+        raise PermissionDenied("Your account is not linked to a staff member of your facility.",
+                               code="staff_not_linked")
+    if staff is not None:
+        staff_ensure_in_good_standing(staff=staff, action="re-check held parcels", actor=user,
+                                      facility=screening.facility, audit_action="screening.resolve_denied")
+    return _resolution_store(user=user, staff=staff, screening=screening, result=result, notes=notes)
+
+
+@transaction.atomic
+def _resolution_store(*, user, staff, screening: Screening, result: str, notes: str) -> Resolution:
     parcel = parcel_for_update(organization=screening.parcel.organization, waybill_no=screening.parcel.waybill_no)
     screening.parcel = parcel
     other_holds = Screening.objects.filter(parcel=parcel, result__in=list(rules.HOLDING_RESULTS),
@@ -118,14 +152,14 @@ def screening_resolve(*, user, screening: Screening, result: str, notes: str = "
         result=result, parcel_status=parcel.status, screening_status=parcel.screening_status,
         status_before_hold=parcel.status_before_hold, other_holds=other_holds)
     now = timezone.now()
-    resolution = Resolution(screening=screening, result=result, notes=notes, resolved_by=user, resolved_at=now)
+    resolution = Resolution(screening=screening, result=result, notes=notes, resolved_by=user, staff=staff,
+                            resolved_at=now)
     if result == ResolutionResult.SEIZED:
         resolution.authority_report_ref = f"RPT-{now:%Y%m%d}-{secrets.token_hex(4).upper()}"
         resolution.reported_at = now
     resolution.save()
     parcel.save(update_fields=["status", "screening_status", "updated_at"])
     facility = screening.facility
-    staff = getattr(user, "staff", None)
     chain_append(parcel=parcel, recorded_at=now, links=[LinkSpec(
         type=EventType.RECHECKED, occurred_at=now, facility=facility, courier=staff, actor=user.username,
         detail={"screening": str(screening.pk), "result": result,
@@ -143,7 +177,7 @@ def screening_resolve(*, user, screening: Screening, result: str, notes: str = "
                     dedup_key=f"seizure:{screening.pk}")
     audit_record(actor=user, action="screening.resolve", target=resolution,
                  target_repr=f"{parcel.waybill_no} {result}", reason=notes, organization=parcel.organization,
-                 province=parcel.organization.province, data={"result": result, "screening": str(screening.pk)})
+                 province=facility.province, data={"result": result, "screening": str(screening.pk)})
     return resolution
 
 

@@ -8,7 +8,7 @@ from django.db import models
 from django.utils import timezone
 
 from apps.common.fields import BlindIndexField, EncryptedTextField
-from apps.common.scoping import NOTHING, RestrictedQuerySet, Scope
+from apps.common.scoping import NOTHING, RestrictedQuerySet, Scope, TerritoryRows
 from apps.organizations.models import identity_normalizer, phone_normalizer
 from greenshield import masking
 from greenshield.enums import BlacklistSubject, Role, SenderKind, VerificationMethod, choices
@@ -68,7 +68,8 @@ class Sender(models.Model):
 class Verification(models.Model):
     """The real-name check of one acceptance attempt [R2]: how, by whom, when, and whether the person matched."""
 
-    scoped_by = Scope(organization="acceptance__organization", facility="acceptance__outlet")
+    scoped_by = Scope(organization="acceptance__organization", facility="acceptance__outlet",
+                      territory=("acceptance__outlet__province", TerritoryRows("territories", "acceptance__parcel")))
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     sender = models.ForeignKey(Sender, on_delete=models.PROTECT, related_name="verifications")
@@ -93,7 +94,7 @@ class BlacklistScope(Scope):
     """Region-wide entries (a regulator's) bind every company, so every regulator and supervisor sees them; a
     company's own entries are seen by its supervisors and the regulator of its province."""
 
-    def q_for_role(self, user):
+    def q_for_role(self, user, model=None):
         regional = models.Q(organization__isnull=True)
         if user.role == Role.REGULATOR and user.province:
             return regional | models.Q(organization__province=user.province)

@@ -8,6 +8,7 @@ from django.utils import timezone
 from apps.audit.services import audit_record
 from apps.common.fields import blind_index_filter
 from apps.common.locks import xact_lock
+from greenshield import rules
 from greenshield.enums import AlertKind, BlacklistSubject, Role, SenderKind
 from greenshield.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from greenshield.identity import identity_index_value
@@ -24,12 +25,17 @@ def _matching(queryset, model, id_type: str, id_number: str):
 
 
 def sender_upsert(*, kind: str, name: str, id_type: str, id_number: str, phone: str, address: str,
-                  uscc: str = "", organization_name: str = "") -> Sender:
-    """The one Sender for this identity document, created or refreshed with the latest contact details.
-    Serialised per document so two simultaneous first acceptances create one sender."""
+                  uscc: str = "", organization_name: str = "", verified: bool) -> Sender:
+    """The one Sender for this identity document. A new document creates it with what was given; an existing
+    sender's details are refreshed only by a ``verified`` attempt (accepted, identity matched): a refused or
+    mismatched attempt — perhaps an impostor's — never changes the record others rely on. The details as given
+    at each attempt are kept on its acceptance record. Serialised per document so two simultaneous first
+    acceptances create one sender."""
     normalized = identity_index_value(id_type, id_number)
     xact_lock("sender", normalized)
     existing = _matching(Sender.objects.all(), Sender, id_type, id_number)
+    if existing and not verified:
+        return existing[0]
     sender = existing[0] if existing else Sender(id_type=id_type, id_number=id_number)
     sender.kind = kind
     if sender.name != name:
@@ -68,25 +74,57 @@ def staff_blacklist_entry(*, staff) -> BlacklistEntry | None:
     return matches[0] if matches else None
 
 
-def staff_ensure_not_blacklisted(*, staff, action: str, actor=None, facility=None, audit_action: str = "") -> None:
-    """403 ``staff_blacklisted`` for barred staff [R15]. Given an ``actor``, the refused attempt is itself
-    recorded first — an alert and an audit entry, in their own transaction, so the 403 cannot roll them back.
-    Call it before the transaction of the action it guards."""
-    entry = staff_blacklist_entry(staff=staff)
-    if entry is None:
+def blacklisted_staff_ids(staff_members) -> set:
+    """Of ``staff_members``, those barred by an entry in force — naming them, or naming their identity document —
+    in one query for the entries (decrypting only blind-index candidates)."""
+    staff_members = list(staff_members)
+    if not staff_members:
+        return set()
+    organization_ids = {s.organization_id for s in staff_members}
+    indexes = [s.id_number_index for s in staff_members if s.id_number_index]
+    entries = list(BlacklistEntry.objects.in_force().filter(subject=BlacklistSubject.STAFF).filter(
+        Q(organization__isnull=True) | Q(organization__in=organization_ids)).filter(
+        Q(staff__in=staff_members) | Q(staff__isnull=True, id_number_index__in=indexes)))
+    barred = set()
+    for staff in staff_members:
+        for entry in entries:
+            if entry.organization_id not in (None, staff.organization_id):
+                continue
+            if entry.staff_id == staff.pk or (entry.staff_id is None and entry.id_number_index == staff.id_number_index
+                                              and entry.id_type == staff.id_type
+                                              and entry.id_number == staff.id_number):
+                barred.add(staff.pk)
+                break
+    return barred
+
+
+def staff_standing(*, staff) -> str | None:
+    """The one rule of standing [R15]: ``staff_blacklisted``, ``staff_inactive`` (suspended or left), or None."""
+    return rules.staff_standing_refusal(status=staff.status, blacklisted=staff_blacklist_entry(staff=staff) is not None)
+
+
+STANDING_DETAIL = {"staff_blacklisted": "is blacklisted", "staff_inactive": "is suspended or has left"}
+STANDING_ALERT = {"staff_blacklisted": AlertKind.BLACKLISTED_STAFF_ATTEMPT,
+                  "staff_inactive": AlertKind.INACTIVE_STAFF_ATTEMPT}
+
+
+def staff_ensure_in_good_standing(*, staff, action: str, actor=None, facility=None, audit_action: str = "") -> None:
+    """403 ``staff_blacklisted`` or ``staff_inactive`` for a staff member who may not ``action`` [R15]. Given an
+    ``actor``, the refused attempt is itself recorded first — an alert and an audit entry, in their own
+    transaction, so the 403 cannot roll them back. Call it before the transaction of the action it guards."""
+    refusal = staff_standing(staff=staff)
+    if refusal is None:
         return
     if actor is not None:
-        from apps.compliance.services import alert_raise
+        from apps.compliance.services import attempt_refused
 
-        with transaction.atomic():
-            where = f" at {facility.code}" if facility is not None else ""
-            alert_raise(kind=AlertKind.BLACKLISTED_STAFF_ATTEMPT, organization=staff.organization, facility=facility,
-                        summary=f"Blacklisted staff {staff.employee_no} tried to {action}{where}",
-                        detail={"staff": staff.employee_no, "blacklist_entry": str(entry.pk)})
-            audit_record(actor=actor, action=audit_action or "staff.denied", target=staff,
-                         target_repr=staff.employee_no, organization=staff.organization,
-                         data={"reason": "staff_blacklisted"})
-    raise PermissionDenied(f"This staff member is blacklisted and cannot {action}.", code="staff_blacklisted")
+        where = f" at {facility.code}" if facility is not None else ""
+        attempt_refused(actor=actor, kind=STANDING_ALERT[refusal], organization=staff.organization, facility=facility,
+                        summary=f"Staff {staff.employee_no} ({STANDING_DETAIL[refusal]}) tried to {action}{where}",
+                        detail={"staff": staff.employee_no, "reason": refusal},
+                        audit_action=audit_action or "staff.denied", target=staff, target_repr=staff.employee_no,
+                        reason=refusal)
+    raise PermissionDenied(f"This staff member {STANDING_DETAIL[refusal]} and cannot {action}.", code=refusal)
 
 
 @transaction.atomic

@@ -2,9 +2,11 @@
 
 The path is set-based — whatever the batch size it costs a handful of queries: look up references, read the
 event ids already stored, lock the batch's parcels (in id order, so concurrent batches cannot deadlock), insert
-every new event with ``INSERT … ON CONFLICT (event_id) DO NOTHING``, and move the parcels' chain heads in one
-``UPDATE … FROM (VALUES …)``. Exactly-once rests on the unique ``event_id`` and the parcel locks, never on a
-check-then-insert race. A bad event is rejected on its own; it never sinks the good ones.
+every new event with ``INSERT … ON CONFLICT (organization_id, event_id) DO NOTHING``, and move the parcels' chain
+heads in one ``UPDATE … FROM (VALUES …)``. Exactly-once (within the device's company) rests on the unique
+``(organization, event_id)`` and the parcel locks, never on a check-then-insert race. A device scans only at its
+own facility, and names only its company's vehicles and couriers. A bad event is rejected on its own; it never
+sinks the good ones.
 """
 from __future__ import annotations
 
@@ -19,9 +21,11 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.organizations.models import Facility, Staff, Vehicle
+from apps.parcels.chain import territory_record
 from apps.parcels.models import AcceptanceRecord, CheckpointEvent, Parcel
+from apps.senders.services import blacklisted_staff_ids
 from greenshield import chain, rules
-from greenshield.enums import AlertKind, CaptureStatus, EventType, Outcome
+from greenshield.enums import AlertKind, CaptureStatus, EventType, Leg, Outcome
 from greenshield.plates import InvalidPlate, normalize_plate
 
 MAX_BATCH = 1000
@@ -60,6 +64,7 @@ class Item:
     facility_id: int | None = None
     vehicle_id: int | None = None
     courier_id: uuid.UUID | None = None
+    courier_in_good_standing: bool = True
     duplicate_of: Item | None = None
     event_key: str = ""
 
@@ -225,18 +230,40 @@ def _lock_parcels(items: list[Item], device) -> dict[str, ParcelState]:
     return {row[1]: ParcelState(*row) for row in locked}
 
 
-def _resolve_references(items: list[Item], device, parcels: dict[str, ParcelState]) -> None:
-    """Bulk lookups of facilities, vehicles and couriers — of the device's own company only."""
+@dataclass(frozen=True)
+class Place:
+    """Where the device is: its facility (the only one it may name) and that facility's province."""
+
+    facility_id: int | None
+    code: str | None
+    province: str
+
+    @classmethod
+    def of(cls, device) -> Place:
+        row = (Facility.objects.filter(pk=device.facility_id).values_list("code", "province").first()
+               if device.facility_id else None)
+        return cls(device.facility_id, row[0], row[1]) if row else cls(None, None, "")
+
+
+def _couriers(organization_id, employee_nos) -> dict[str, tuple[uuid.UUID, bool]]:
+    """employee_no → (staff id, in good standing) for the named staff of the company, whatever their status: a
+    scan naming a suspended, departed or blacklisted courier is still a fact [R15]."""
+    if not employee_nos:
+        return {}
+    staff = list(Staff.objects.filter(organization_id=organization_id, employee_no__in=employee_nos)
+                 .only("id", "employee_no", "status", "organization_id", "id_type", "id_number", "id_number_index"))
+    barred = blacklisted_staff_ids(staff)
+    return {s.employee_no: (s.id, rules.staff_standing_refusal(status=s.status, blacklisted=s.pk in barred) is None)
+            for s in staff}
+
+
+def _resolve_references(items: list[Item], device, parcels: dict[str, ParcelState], place: Place) -> None:
+    """Bulk lookups of vehicles and couriers — of the device's own company only; the facility is the device's."""
     organization_id = device.organization_id
-    codes = {i.facility_code for i in items if i.facility_code}
     plates = {i.vehicle_plate for i in items if i.vehicle_plate}
-    couriers = {i.courier_no for i in items if i.courier_no}
-    facilities = dict(Facility.objects.filter(organization_id=organization_id, code__in=codes)
-                      .values_list("code", "id")) if codes else {}
+    couriers = _couriers(organization_id, {i.courier_no for i in items if i.courier_no})
     vehicles = dict(Vehicle.objects.filter(organization_id=organization_id, plate__in=plates)
                     .values_list("plate", "id")) if plates else {}
-    staff = dict(Staff.objects.filter(organization_id=organization_id, employee_no__in=couriers, status="ACTIVE")
-                 .values_list("employee_no", "id")) if couriers else {}
     missing = {i.waybill_no for i in items} - set(parcels)
     refused = set(AcceptanceRecord.objects.filter(organization_id=organization_id, waybill_no__in=missing,
                                                   outcome=Outcome.REFUSED)
@@ -250,12 +277,10 @@ def _resolve_references(items: list[Item], device, parcels: dict[str, ParcelStat
                 item.reject("parcel_refused", "This waybill belongs to a refused acceptance.", "waybill_no")
             else:
                 item.reject("unknown_parcel", "No parcel with this waybill number.", "waybill_no")
-        if item.facility_code is None:
-            item.facility_id = device.facility_id
-        elif item.facility_code in facilities:
-            item.facility_id = facilities[item.facility_code]
+        if item.facility_code is None or (place.code is not None and item.facility_code == place.code):
+            item.facility_id = place.facility_id
         else:
-            item.reject("unknown_facility", "Unknown facility.", "facility")
+            item.reject("facility_not_permitted", "A scanner records scans at its own facility only.", "facility")
         if SCANS[item.type].meta.needs_facility and item.facility_id is None and item.status != REJECTED:
             item.reject("facility_required", f"A {item.type} event needs a facility.", "facility")
         if item.vehicle_plate is not None:
@@ -264,22 +289,24 @@ def _resolve_references(items: list[Item], device, parcels: dict[str, ParcelStat
             else:
                 item.reject("unknown_vehicle", "Unknown vehicle.", "vehicle")
         if item.courier_no is not None:
-            if item.courier_no in staff:
-                item.courier_id = staff[item.courier_no]
+            if item.courier_no in couriers:
+                item.courier_id, item.courier_in_good_standing = couriers[item.courier_no]
             else:
                 item.reject("unknown_courier", "Unknown courier.", "courier")
 
 
-def _stored_digests(event_ids) -> dict[uuid.UUID, tuple[str, str]]:
+def _stored_digests(organization_id, event_ids) -> dict[uuid.UUID, tuple[str, str]]:
+    """What the device's company already stored under these event ids (another company's never counts)."""
     if not event_ids:
         return {}
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(f'SELECT event_id, content_digest, hash FROM "{CheckpointEvent._meta.db_table}" '
-                           "WHERE event_id = ANY(%s::uuid[])", [[str(e) for e in event_ids]])
+                           "WHERE organization_id = %s AND event_id = ANY(%s::uuid[])",
+                           [organization_id, [str(e) for e in event_ids]])
             return {row[0]: (row[1], row[2]) for row in cursor.fetchall()}
     return {row[0]: (row[1], row[2]) for row in CheckpointEvent.objects.filter(
-        event_id__in=event_ids).values_list("event_id", "content_digest", "hash")}
+        organization_id=organization_id, event_id__in=event_ids).values_list("event_id", "content_digest", "hash")}
 
 
 def _mark_seen(items: list[Item], stored) -> None:
@@ -325,6 +352,7 @@ def events_capture(*, device, events: list, now: datetime.datetime | None = None
         raise BatchTooLarge(len(events))
     now = now or timezone.now()
     max_skew = datetime.timedelta(seconds=settings.GREENSHIELD_EVENT_MAX_FUTURE_SKEW_SECONDS)
+    place = Place.of(device)
     for attempt in range(3):
         items = [Item(index=i, raw=raw) for i, raw in enumerate(events)]
         for item in items:
@@ -333,9 +361,9 @@ def events_capture(*, device, events: list, now: datetime.datetime | None = None
             with transaction.atomic():
                 candidates = [i for i in items if not i.status]
                 if candidates:
-                    _resolve_references(candidates, device, _lock_parcels(candidates, device))
+                    _resolve_references(candidates, device, _lock_parcels(candidates, device), place)
                 _dedupe_within_batch(items)
-                _store(items, device=device, now=now)
+                _store(items, device=device, now=now, place=place)
                 _conflict_alerts(items, device=device)
             break
         except _RaceLost:
@@ -355,11 +383,11 @@ def events_capture(*, device, events: list, now: datetime.datetime | None = None
     return {"results": results, "summary": summary}
 
 
-def _store(items: list[Item], *, device, now: datetime.datetime) -> None:
+def _store(items: list[Item], *, device, now: datetime.datetime, place: Place) -> None:
     """Under the parcel locks: mark what is already stored, then chain and insert the rest. An event already
     stored is a DUPLICATE (or CONFLICT) even if its references have changed since (a courier suspended)."""
     well_formed = [i for i in items if i.digest and i.duplicate_of is None and i.status in ("", REJECTED)]
-    _mark_seen(well_formed, _stored_digests([i.event_id for i in well_formed]))
+    _mark_seen(well_formed, _stored_digests(device.organization_id, [i.event_id for i in well_formed]))
     pending = [i for i in items if not i.status]
     rows = []
     touched: dict[uuid.UUID, ParcelState] = {}
@@ -367,7 +395,8 @@ def _store(items: list[Item], *, device, now: datetime.datetime) -> None:
     for item in pending:
         parcel = item.parcel
         facts = rules.ParcelFacts(parcel.status, parcel.screening_status, parcel.accepted_at)
-        item.flags = rules.event_flags(event_type=item.type, occurred_at=item.occurred_at, parcel=facts)
+        item.flags = rules.event_flags(event_type=item.type, occurred_at=item.occurred_at, parcel=facts,
+                                       courier_in_good_standing=item.courier_in_good_standing)
         seq = parcel.chain_length + 1
         prev = parcel.chain_head or chain.GENESIS
         content = chain.link_content(
@@ -388,6 +417,10 @@ def _store(items: list[Item], *, device, now: datetime.datetime) -> None:
     if inserted != len(rows):
         raise _RaceLost()
     _update_parcels(list(touched.values()), now)
+    placed = [r[0] for r in rows if r[0].facility_id is not None]
+    territory_record(parcel_provinces={(item.parcel.id, place.province) for item in placed},
+                     vehicle_provinces={(item.vehicle_id, place.province) for item in placed
+                                        if item.vehicle_id is not None and SCANS[item.type].meta.leg != Leg.NONE})
     _raise_alerts([r[0] for r in rows if r[0].flags], device=device)
 
 
@@ -395,7 +428,8 @@ def _insert(rows, *, device, now, actor) -> int:
     table = CheckpointEvent._meta.db_table
     if connection.vendor != "postgresql":
         objs = [CheckpointEvent(
-            event_id=item.event_id, parcel_id=item.parcel.id, seq=seq, type=item.type,
+            event_id=item.event_id, organization_id=device.organization_id, parcel_id=item.parcel.id, seq=seq,
+            type=item.type,
             occurred_at=item.occurred_at, recorded_at=now, facility_id=item.facility_id, vehicle_id=item.vehicle_id,
             courier_id=item.courier_id, device_id=device.pk, actor=actor, location=item.location, detail=item.detail,
             flags=item.flags, content_digest=item.digest, prev_hash=prev, hash=link) for item, seq, prev, link in rows]
@@ -405,10 +439,11 @@ def _insert(rows, *, device, now, actor) -> int:
     # COPY's text format is far cheaper to produce and parse than a 17-column VALUES list.
     buffer = io.StringIO()
     write = buffer.write
-    device_id, recorded = str(device.pk), now.isoformat()
+    device_id, organization_id, recorded = str(device.pk), str(device.organization_id), now.isoformat()
     for item, seq, prev, link in rows:
         write("\t".join((
-            item.event_key, item.parcel.key, str(seq), item.type, item.occurred_at.isoformat(), recorded,
+            item.event_key, organization_id, item.parcel.key, str(seq), item.type, item.occurred_at.isoformat(),
+            recorded,
             _copy_value(item.facility_id), _copy_value(item.vehicle_id), _copy_value(item.courier_id), device_id,
             _copy_text(actor), _copy_json(item.location), _copy_json(item.detail), _copy_json(item.flags),
             item.digest, prev, link)))
@@ -420,14 +455,14 @@ def _insert(rows, *, device, now, actor) -> int:
                     f'SELECT {COLUMNS} FROM "{table}" WITH NO DATA')
         raw.copy_expert(f"COPY ingest_staging ({COLUMNS}) FROM STDIN", buffer)
         raw.execute(f'INSERT INTO "{table}" ({COLUMNS}) SELECT {COLUMNS} FROM ingest_staging '
-                    "ON CONFLICT (event_id) DO NOTHING")
+                    "ON CONFLICT (organization_id, event_id) DO NOTHING")
         inserted = raw.rowcount
         raw.execute("TRUNCATE ingest_staging")
     return inserted
 
 
-COLUMNS = ("event_id, parcel_id, seq, type, occurred_at, recorded_at, facility_id, vehicle_id, courier_id, device_id, "
-           "actor, location, detail, flags, content_digest, prev_hash, hash")
+COLUMNS = ("event_id, organization_id, parcel_id, seq, type, occurred_at, recorded_at, facility_id, vehicle_id, "
+           "courier_id, device_id, actor, location, detail, flags, content_digest, prev_hash, hash")
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 

@@ -36,7 +36,8 @@ def screener_account(organization):
 
 
 class SenderFactory(factory.django.DjangoModelFactory):
-    """A sender through ``sender_upsert``: one per identity document, as acceptances make them."""
+    """A sender through ``sender_upsert``: one per identity document, as acceptances make them (``verified``: as
+    a verified acceptance leaves them, unless the test says otherwise)."""
 
     class Meta:
         model = Sender
@@ -47,6 +48,8 @@ class SenderFactory(factory.django.DjangoModelFactory):
     id_number = factory.Sequence(lambda n: synthetic_resident_id(n + 5003))
     phone = factory.Sequence(lambda n: f"+86137{n:08d}")
     address = factory.Sequence(lambda n: f"上海市浦东新区样例路{n + 1}号")
+
+    verified = True
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):

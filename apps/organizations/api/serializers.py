@@ -4,13 +4,35 @@ from rest_framework import serializers
 
 from apps.common.serializers import ID_TYPE_CHOICES, PhoneField, PlateField, validate_identity
 
-from ..models import Facility, Organization, Staff, Vehicle, ensure_facility_of
+from ..models import (
+    Facility,
+    Organization,
+    Staff,
+    Vehicle,
+    default_waybill_prefix,
+    ensure_facility_of,
+    ensure_waybill_space_free,
+)
 
 
 class OrganizationSerializer(serializers.ModelSerializer):
+    waybill_prefix = serializers.RegexField(r"^[A-Z0-9]{1,8}$", required=False, allow_blank=True,
+                                            help_text="Every waybill of the company starts with it (default: from "
+                                                      "the code); no company's prefix may start another's.")
+
     class Meta:
         model = Organization
-        fields = ["code", "name", "license_no", "province"]
+        fields = ["code", "name", "license_no", "province", "waybill_prefix"]
+
+    def validate(self, attrs):
+        code = attrs.get("code", getattr(self.instance, "code", ""))
+        prefix = attrs.get("waybill_prefix", getattr(self.instance, "waybill_prefix", "")) or ""
+        ensure_waybill_space_free(code=code, waybill_prefix=prefix, exclude_pk=getattr(self.instance, "pk", None))
+        attrs["waybill_prefix"] = prefix or default_waybill_prefix(code)
+        return attrs
+
+    def to_representation(self, instance):
+        return {**super().to_representation(instance), "waybill_prefix": instance.waybill_space}
 
 
 class FacilitySerializer(serializers.ModelSerializer):

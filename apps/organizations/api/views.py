@@ -27,6 +27,7 @@ class ReferenceViewSet(ScopedModelViewSet):
 
 
 @extend_schema_view(list=extend_schema(summary="Express companies in your scope"))
+@extend_validation_errors(["waybill_prefix_conflict", "invalid"], field_name="waybill_prefix", methods=WRITES)
 class OrganizationViewSet(ReferenceViewSet):
     serializer_class = OrganizationSerializer
     selector = staticmethod(selectors.organization_list)

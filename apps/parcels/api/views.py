@@ -55,7 +55,7 @@ class AcceptanceView(APIView):
     @extend_schema(
         request=AcceptanceInputSerializer,
         responses={201: AcceptanceOutputSerializer,
-                   403: forbidden("staff_not_linked", "not_an_outlet", "staff_blacklisted"),
+                   403: forbidden("staff_not_linked", "not_an_outlet", "staff_inactive", "staff_blacklisted"),
                    422: client_error("The Idempotency-Key was used with another body.", "idempotency_key_reused")},
         parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER,
                                      description="Retry safely: the same key and body return the first response.")],

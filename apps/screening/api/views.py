@@ -21,7 +21,7 @@ from .serializers import (
 
 @extend_validation_errors(["unknown_parcel", "parcel_refused"], field_name="waybill_no")
 @extend_validation_errors(["unknown_facility"], field_name="facility")
-@extend_validation_errors(["unknown_operator"], field_name="operator")
+@extend_validation_errors(["unknown_operator", "required"], field_name="operator")
 class ScreeningView(APIView):
     """Record an X-ray screening (a screener at their hub, or a scanner device of that hub)."""
 
@@ -29,7 +29,8 @@ class ScreeningView(APIView):
 
     @extend_schema(
         request=ScreeningInputSerializer,
-        responses={201: ScreeningOutputSerializer, 403: forbidden("staff_blacklisted")},
+        responses={201: ScreeningOutputSerializer,
+                   403: forbidden("operator_mismatch", "staff_inactive", "staff_blacklisted", "staff_not_linked")},
         summary="Record an X-ray screening",
         examples=[OpenApiExample("Suspect", request_only=True, value={
             "waybill_no": "ZTO0000000001", "facility": "SH-HUB-01", "machine_id": "XR-03", "operator": "E1002",
@@ -40,7 +41,8 @@ class ScreeningView(APIView):
     def post(self, request):
         serializer = ScreeningInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        screening = services.screening_record(actor=request.user, **serializer.validated_data)
+        data = {**serializer.validated_data, "operator": serializer.validated_data.get("operator") or None}
+        screening = services.screening_record(actor=request.user, **data)
         return Response(ScreeningOutputSerializer(screening).data, status=status.HTTP_201_CREATED)
 
 
@@ -51,6 +53,7 @@ class ResolutionView(APIView):
 
     @extend_schema(request=ResolutionInputSerializer,
                    responses={201: ResolutionOutputSerializer,
+                              403: forbidden("staff_inactive", "staff_blacklisted", "staff_not_linked"),
                               409: client_error("Not suspect, or already re-checked.", "not_suspect", "already_resolved")},
                    summary="Resolve a suspect screening by open-box re-check")
     def post(self, request, pk):

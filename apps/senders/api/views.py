@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.common.openapi import client_error
-from apps.common.permissions import capability_permission
+from apps.common.permissions import capability_permission, read_write_permission
 from apps.organizations.models import Staff
 from greenshield.capabilities import Capability
 from greenshield.errors import NotFound, ValidationFailed
@@ -21,7 +21,7 @@ from .serializers import (
     BlacklistRevokeSerializer,
 )
 
-BlacklistPermission = capability_permission(Capability.KEEP_BLACKLIST)
+BlacklistPermission = read_write_permission(read=Capability.READ_BLACKLIST, write=Capability.KEEP_BLACKLIST)
 
 
 class BlacklistFilter(django_filters.FilterSet):
@@ -74,7 +74,7 @@ class BlacklistView(generics.ListAPIView):
 
 
 class BlacklistRevokeView(APIView):
-    permission_classes = [BlacklistPermission]
+    permission_classes = [capability_permission(Capability.KEEP_BLACKLIST)]
 
     @extend_schema(request=BlacklistRevokeSerializer,
                    responses={200: BlacklistEntrySerializer,

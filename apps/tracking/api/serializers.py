@@ -86,6 +86,7 @@ class ResolutionSerializer(serializers.Serializer):
     result = serializers.CharField()
     notes = serializers.CharField(allow_blank=True)
     resolved_by = Code("username")
+    staff = Code("employee_no", help_text="The staff member who opened the box.")
     resolved_at = serializers.DateTimeField()
     authority_report_ref = serializers.SerializerMethodField()
 

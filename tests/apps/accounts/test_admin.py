@@ -12,6 +12,7 @@ from apps.accounts.models import DeviceAPIKey, User
 from apps.audit.models import AuditEntry
 from greenshield.enums import Role
 from tests.admin_helpers import DEVICES, USERS, change_url
+from tests.factories import StaffFactory
 
 KEY_PATTERN = re.compile(r"[A-Za-z0-9]{8}\.[A-Za-z0-9]{32}")
 
@@ -86,10 +87,17 @@ def test_superuser_gives_an_account_a_role_and_scope(world, as_user):
 
 
 def test_superuser_adds_an_outlet_account_through_the_service_rules(world, as_user):
-    response = as_user("superuser").post(f"{USERS}add/", {
-        "username": "new_outlet", "usable_password": "true", "password1": "a-long-enough-passphrase",
-        "password2": "a-long-enough-passphrase", "role": Role.OUTLET_STAFF.value, "organization": "",
-        "facility": world.zto_outlet.pk, "province": "", "staff": "", "_save": "Save"})
+    body = {"username": "new_outlet", "usable_password": "true", "password1": "a-long-enough-passphrase",
+            "password2": "a-long-enough-passphrase", "role": Role.OUTLET_STAFF.value, "organization": "",
+            "facility": world.zto_outlet.pk, "province": "", "staff": "", "_save": "Save"}
+    # An outlet account is one staff member of that outlet (issue 11): without one the form says so.
+    unlinked = as_user("superuser").post(f"{USERS}add/", body)
+    assert unlinked.status_code == 200 and "staff member" in unlinked.content.decode()
+    elsewhere = StaffFactory(employee_no="E1055", organization=world.zto, facility=world.zto_hub)
+    wrong_place = as_user("superuser").post(f"{USERS}add/", {**body, "staff": elsewhere.pk})
+    assert wrong_place.status_code == 200 and "another facility" in wrong_place.content.decode()
+    staff = StaffFactory(employee_no="E1056", organization=world.zto, facility=world.zto_outlet)
+    response = as_user("superuser").post(f"{USERS}add/", {**body, "staff": staff.pk})
     assert response.status_code == 302, response.content.decode()[:3000]
     user = User.objects.get(username="new_outlet")
     assert user.role == Role.OUTLET_STAFF and user.organization == world.zto and not user.is_staff

@@ -40,7 +40,8 @@ def test_create_account_for_each_role_with_its_scope(world):
 
 def test_create_account_takes_password_from_environment(world, monkeypatch):
     monkeypatch.setenv("GS_PASSWORD", PASSWORD)
-    run("create_account", "dai", "--role", "screener", "--facility", "SH-HUB-01")
+    StaffFactory(employee_no="E1066", organization=world.zto, facility=world.zto_hub)  # the screener dai is
+    run("create_account", "dai", "--role", "screener", "--facility", "SH-HUB-01", "--employee-no", "E1066")
     assert User.objects.get(username="dai").check_password(PASSWORD)
 
 

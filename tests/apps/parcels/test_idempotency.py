@@ -11,6 +11,8 @@ from apps.common.models import IdempotencyRecord
 from apps.compliance.models import Alert
 from apps.parcels.models import AcceptanceRecord, Parcel
 from apps.senders.models import Sender
+from greenshield.enums import FacilityKind, Role
+from tests.factories import FacilityFactory, StaffFactory, UserFactory
 from tests.helpers import (
     OTHER_ID,
     acceptance_body,
@@ -157,9 +159,12 @@ def test_concurrent_retries_create_one_record(require_postgres, world):
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_attempts_for_one_waybill_accept_one(require_postgres, world):
-    """Two outlets present the same waybill at the same moment (different requests, no key): one parcel, and the
-    other gets the contract's 400 ``waybill_exists`` with nothing stored — not a server error."""
-    clients = [token_client(world.users["outlet_staff"]), token_client(world.users["other_outlet_staff"])]
+    """Two outlets of the company present the same waybill at the same moment (different requests, no key): one
+    parcel, and the other gets the contract's 400 ``waybill_exists`` with nothing stored — not a server error."""
+    second = FacilityFactory(code="SH-XH-01", organization=world.zto, kind=FacilityKind.OUTLET, region_code="310104")
+    colleague = UserFactory(username="zto_xh_outlet", role=Role.OUTLET_STAFF, organization=world.zto, facility=second,
+                            staff=StaffFactory(employee_no="E1201", organization=world.zto, facility=second))
+    clients = [token_client(world.users["outlet_staff"]), token_client(colleague)]
     bodies = [acceptance_body(waybill_no="ZTO0000000888"),
               acceptance_body(waybill_no="ZTO0000000888", sender={"id_number": OTHER_ID})]
     barrier = threading.Barrier(len(clients))

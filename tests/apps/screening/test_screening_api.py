@@ -190,16 +190,20 @@ def test_a_device_of_another_company_cannot_screen_at_this_hub(world, client_for
 
 @pytest.mark.parametrize("operator", ["E9999", "E2001"], ids=["unknown", "other-company"])
 def test_an_operator_who_is_not_staff_of_the_company_is_unknown(world, client_for, waybill, operator):
-    response = post(client_for("screener"), screening_body(waybill, "SUSPECT", operator=operator))
+    """A scanner names its operator; nobody of its facility by that number is unknown. (An account records in its
+    own name: naming anyone else is ``operator_mismatch``, see test_accountability.)"""
+    response = post(client_for("device"), screening_body(waybill, "SUSPECT", operator=operator))
     assert_error(response, 400, "unknown_operator", "operator")
     assert_nothing_recorded()
 
 
-def test_an_operator_who_left_is_unknown(world, client_for, waybill):
+def test_an_operator_who_left_cannot_screen(world, client_for, waybill):
+    """Since issue 11 a departed operator is known but not in good standing: 403, recorded."""
     world.zto_screener_staff.status = "LEFT"
     world.zto_screener_staff.save(update_fields=["status"])
     response = post(client_for("screener"), screening_body(waybill, "SUSPECT"))
-    assert_error(response, 400, "unknown_operator", "operator")
+    assert_error(response, 403, "staff_inactive")
+    assert not Screening.objects.exists()
 
 
 def test_a_blacklisted_operator_cannot_screen(world, client_for, waybill):
@@ -243,12 +247,15 @@ def test_malformed_input_is_400_and_nothing_is_recorded(world, client_for, waybi
     assert_nothing_recorded()
 
 
-@pytest.mark.parametrize("field", ["waybill_no", "facility", "machine_id", "operator", "result", "image_ref",
-                                   "image_sha256", "screened_at"])
-def test_a_missing_field_is_required(world, client_for, waybill, field):
+@pytest.mark.parametrize(("field", "kind"), [
+    ("waybill_no", "screener"), ("facility", "screener"), ("machine_id", "screener"), ("result", "screener"),
+    ("image_ref", "screener"), ("image_sha256", "screener"), ("screened_at", "screener"),
+    ("operator", "device"),  # an account's operator is itself; a scanner must say who operated the machine
+])
+def test_a_missing_field_is_required(world, client_for, waybill, field, kind):
     body = screening_body(waybill, "SUSPECT")
     del body[field]
-    response = post(client_for("screener"), body)
+    response = post(client_for(kind), body)
     assert_error(response, 400, "required", field)
     assert response.json()["type"] == "validation_error"
     assert_nothing_recorded()

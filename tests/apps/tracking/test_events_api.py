@@ -114,10 +114,11 @@ def test_the_facility_defaults_to_the_devices_facility(world, device, waybill):
         assert CheckpointEvent.objects.get(event_id=event["event_id"]).facility == world.zto_hub
 
 
-def test_another_facility_of_the_company_can_be_named(world, device, waybill):
+def test_another_facility_of_the_company_cannot_be_named(world, device, waybill):
+    """A scanner records scans at its own facility only (issue 11: a hub key could post at any outlet)."""
     event = scan(waybill, facility="SH-PD-01")
-    assert statuses(post(device, [event])) == ["ACCEPTED"]
-    assert CheckpointEvent.objects.get(event_id=event["event_id"]).facility == world.zto_outlet
+    assert statuses(post(device, [event])) == ["REJECTED"]
+    assert not CheckpointEvent.objects.filter(event_id=event["event_id"]).exists()
 
 
 # --- time --------------------------------------------------------------------------------------------------
@@ -168,8 +169,9 @@ def test_the_time_is_compared_with_its_offset(settings, device, waybill):
 
 REJECTIONS = [
     # (event type, fields changed, expected (code, attr) pairs)
-    pytest.param("ARRIVED", {"facility": "XX-NOPE-99"}, [("unknown_facility", "facility")], id="unknown_facility"),
-    pytest.param("ARRIVED", {"facility": "NJ-HUB-01"}, [("unknown_facility", "facility")],
+    pytest.param("ARRIVED", {"facility": "XX-NOPE-99"}, [("facility_not_permitted", "facility")],
+                 id="unknown_facility"),
+    pytest.param("ARRIVED", {"facility": "NJ-HUB-01"}, [("facility_not_permitted", "facility")],
                  id="other_companys_facility"),
     pytest.param("LOADED", {"vehicle": "沪B99999"}, [("unknown_vehicle", "vehicle")], id="unknown_plate"),
     pytest.param("LOADED", {"vehicle": "NOT-A-PLATE"}, [("unknown_vehicle", "vehicle")], id="malformed_plate"),

@@ -117,7 +117,7 @@ def test_each_event_names_facility_vehicle_courier_device_flags_and_its_stored_h
         assert isinstance(event["flags"], list)
     for kind, chain_hash in journey.chain_hashes.items():
         assert events[kind]["chain_hash"] == chain_hash  # what the device was told is what is stored
-    expected = {  # type: (facility, vehicle, courier, device)
+    expected = {  # type: (facility, vehicle, courier, device) — each scan by the scanner of its facility
         "ACCEPTED": ("SH-PD-01", None, "E1001", None),
         "INSPECTED": ("SH-PD-01", None, "E1001", None),
         "SCREENED": ("SH-HUB-01", None, "E1002", None),
@@ -125,10 +125,10 @@ def test_each_event_names_facility_vehicle_courier_device_flags_and_its_stored_h
         "SORTED": ("SH-HUB-01", None, None, "SCN-ZTO-1"),
         "LOADED": ("SH-HUB-01", PLATE, None, "SCN-ZTO-1"),
         "DEPARTED": ("SH-HUB-01", PLATE, None, "SCN-ZTO-1"),
-        "UNLOADED": (STATION, PLATE, None, "SCN-ZTO-1"),
-        "HANDOVER": (STATION, None, "E1001", "SCN-ZTO-1"),
-        "OUT_FOR_DELIVERY": (STATION, None, "E1001", "SCN-ZTO-1"),
-        "DELIVERED": (STATION, None, "E1001", "SCN-ZTO-1"),
+        "UNLOADED": (STATION, PLATE, None, "SCN-SH-ST-01"),
+        "HANDOVER": (STATION, None, "E1001", "SCN-SH-ST-01"),
+        "OUT_FOR_DELIVERY": (STATION, None, "E1001", "SCN-SH-ST-01"),
+        "DELIVERED": (STATION, None, "E1001", "SCN-SH-ST-01"),
     }
     for kind, (facility, vehicle, courier, device) in expected.items():
         event = events[kind]

@@ -12,6 +12,9 @@ from apps.organizations.models import Facility, Organization, Staff
 from greenshield.enums import Province, Role
 from greenshield.errors import ApplicationError
 
+FLAGS = {"facility": "--facility", "organization": "--organization", "province": "--province",
+         "staff": "--employee-no (the staff member of that facility the account belongs to)"}
+
 
 class Command(BaseCommand):
     help = "Create or update an account with one role and its scope. Password from --password or GS_PASSWORD."
@@ -23,7 +26,9 @@ class Command(BaseCommand):
         parser.add_argument("--organization", help="Company code, e.g. ZTO (supervisors).")
         parser.add_argument("--facility", help="Facility code (outlet staff, screeners).")
         parser.add_argument("--province", choices=[p.value for p in Province], help="Province code (regulators).")
-        parser.add_argument("--employee-no", dest="employee_no", help="The staff member this account belongs to.")
+        parser.add_argument("--employee-no", dest="employee_no",
+                            help="The staff member this account belongs to (required for outlet staff and screeners: "
+                                 "a staff member of --facility).")
         parser.add_argument("--password", help="Prefer the GS_PASSWORD variable: arguments show up in `ps`.")
 
     def handle(self, *args, username, role, superuser, organization, facility, province, employee_no, password,
@@ -45,6 +50,8 @@ class Command(BaseCommand):
                                 organization=organization_obj, facility=facility_obj, province=province or "",
                                 staff=staff_obj, superuser=superuser, via="create_account")
         except ApplicationError as exc:
+            if exc.code == "scope_required":
+                raise CommandError(f"Role {role} needs {FLAGS[exc.attr]}.") from exc
             raise CommandError(exc.detail) from exc
         self.stdout.write(self.style.SUCCESS(f"Account {user.username} saved with role {role or 'superuser'}."))
 

@@ -58,6 +58,11 @@ class Command(BaseCommand):
                     account_save(username=regulator["username"], role=Role.REGULATOR, password=password,
                                  province=regulator["province"], via="load_demo")
                 logins.append((regulator["username"], "regulator", f"province {regulator['province']}"))
+            for regional in data.get("regional_regulators", []):
+                if not User.objects.filter(username=regional["username"]).exists():
+                    account_save(username=regional["username"], role=Role.REGIONAL_REGULATOR, password=password,
+                                 via="load_demo")
+                logins.append((regional["username"], "regional_regulator", "the whole Delta"))
         counts = {m._meta.verbose_name_plural: m.objects.count() for m in (Organization, Facility, Staff, Vehicle, Device)}
         self.stdout.write(self.style.SUCCESS("Demo data loaded: " + ", ".join(f"{v} {k}" for k, v in counts.items())))
         if not quiet_logins:
@@ -96,19 +101,22 @@ class Command(BaseCommand):
                 if not Staff.objects.filter(employee_no=employee_no).exists():
                     Staff.objects.create(employee_no=employee_no, organization=org, facility=facility,
                                          id_type="RESIDENT_ID", **person)
-            if facility.kind in (FacilityKind.HUB, FacilityKind.OUTLET):
-                serial = f"SCN-{facility.code}"
-                device = Device.objects.filter(serial=serial).first()
-                if device is None:
-                    device, key = device_create(serial=serial, organization=org, facility=facility,
-                                                description=f"Scanner at {facility.name}", via="load_demo")
-                    keys[serial] = key
-                elif rotate_keys:
-                    keys[serial] = device_key_rotate(device=device, via="load_demo")
-        outlet = next(f for f in facilities if f.kind == FacilityKind.OUTLET)
+            # Every facility has its scanner: a device scans only where it is installed.
+            serial = f"SCN-{facility.code}"
+            device = Device.objects.filter(serial=serial).first()
+            if device is None:
+                device, key = device_create(serial=serial, organization=org, facility=facility,
+                                            description=f"Scanner at {facility.name}", via="load_demo")
+                keys[serial] = key
+            elif rotate_keys:
+                keys[serial] = device_key_rotate(device=device, via="load_demo")
+        outlets = [f for f in facilities if f.kind == FacilityKind.OUTLET]
         hub = next(f for f in facilities if f.kind == FacilityKind.HUB)
         accounts = [
-            (f"{code}_outlet", Role.OUTLET_STAFF, {"facility": outlet, "staff": outlet.staff.order_by("employee_no").first()}),
+            (f"{code}_outlet{'' if n == 1 else n}", Role.OUTLET_STAFF,
+             {"facility": outlet, "staff": outlet.staff.order_by("employee_no").first()})
+            for n, outlet in enumerate(outlets, start=1)
+        ] + [
             (f"{code}_screener", Role.SCREENER, {"facility": hub, "staff": hub.staff.order_by("employee_no").first()}),
             (f"{code}_supervisor", Role.SUPERVISOR, {"organization": org}),
         ]

@@ -117,9 +117,11 @@ class Command(BaseCommand):
             screened = self._screen(api, rng, company, waybill, stats)
             if screened == "SEIZED":
                 continue
-            key = company.device_keys[company.hub.code]
-            pending.setdefault(key, []).extend(self._journey(rng, company, outlet, waybill))
-            flush(key)
+            for event in self._journey(rng, company, outlet, waybill):
+                # Each scan is posted by the scanner of the facility where it happens.
+                pending.setdefault(company.device_keys[event["facility"]], []).append(event)
+            for key in company.device_keys.values():
+                flush(key)
         for key in list(pending):
             flush(key, force=True)
         self.stdout.write(self.style.SUCCESS(
@@ -144,14 +146,14 @@ class Command(BaseCommand):
             if not (outlets and hubs and outlet_accounts and screener and supervisor and couriers):
                 continue
             usable_outlets = [o for o in outlets if o.code in outlet_accounts]
+            stations = [f for f in facilities if f.kind == FacilityKind.STATION] or usable_outlets
             companies.append(Company(
-                organization=org, outlets=usable_outlets, hub=hubs[0],
-                stations=[f for f in facilities if f.kind == FacilityKind.STATION] or usable_outlets,
+                organization=org, outlets=usable_outlets, hub=hubs[0], stations=stations,
                 vehicles=list(org.vehicles.values_list("plate", flat=True)), couriers=couriers,
                 outlet_tokens={code: self._token(user) for code, user in outlet_accounts.items()},
                 screener_token=self._token(screener), supervisor_token=self._token(supervisor),
                 screener_employee_no=screener.staff.employee_no,
-                device_keys={hubs[0].code: self._device_key(org, hubs[0])},
+                device_keys={f.code: self._device_key(org, f) for f in [hubs[0], *stations]},
             ))
         if not companies:
             raise CommandError("No demo network found: run `python manage.py load_demo` first.")
@@ -163,7 +165,7 @@ class Command(BaseCommand):
 
     @staticmethod
     def _device_key(org, facility) -> str:
-        """A dedicated simulator scanner per hub, with a fresh key each run (the demo scanners keep theirs)."""
+        """A dedicated simulator scanner per facility, with a fresh key each run (the demo scanners keep theirs)."""
         serial = f"SIM-{facility.code}"
         device = Device.objects.filter(serial=serial).first()
         if device is None:
@@ -255,6 +257,6 @@ class Command(BaseCommand):
                      "occurred_at": (now + datetime.timedelta(milliseconds=offset)).isoformat(),
                      "facility": facility, "vehicle": plate, "courier": courier_no,
                      "location": {"lat": round(30 + rng.random() * 3, 5), "lon": round(119 + rng.random() * 3, 5)},
-                     "detail": {"reason": "包装破损"} if event_type == "EXCEPTION" else {}}
+                     "detail": {"reason": "DAMAGED"} if event_type == "EXCEPTION" else {}}
             events.append(event)
         return events
