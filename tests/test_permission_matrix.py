@@ -19,7 +19,8 @@ from tests.factories import synthetic_resident_id
 from tests.helpers import acceptance_body, screening_body
 from tests.matrix_world import IN, OUT, MatrixWorld
 
-ROLES = ("superuser", "outlet_staff", "screener", "supervisor", "regulator", "device", "anonymous")
+ROLES = ("superuser", "outlet_staff", "screener", "supervisor", "regulator", "regional_regulator", "device",
+         "anonymous")
 API = "/api/v1/"
 
 
@@ -101,7 +102,7 @@ def note(m, role, scope, kwargs):
 def screening(m, role, scope, kwargs):
     if scope == IN:
         return screening_body(m.zto_parcel.waybill_no)
-    return screening_body(m.yto_parcel.waybill_no, facility="NJ-HUB-01", operator="E2001")
+    return screening_body(m.yto_parcel.waybill_no, facility="NJ-HUB-01", operator=m.yto_hub_operator.employee_no)
 
 
 def resolution(m, role, scope, kwargs):
@@ -134,24 +135,25 @@ def scan_outcome(response, role, scope):
 def reference(collection: str, key: str, target: str, body: Callable, patch_body: Callable) -> list[Row]:
     """The rows of a reference-data collection but DELETE: anyone with a role reads in scope; only superusers write."""
     item = f"{API}{collection}/{{{key}}}/"
-    write = (200, 403, 403, 403, 403, 403, 401)
+    write = (200, 403, 403, 403, 403, 403, 403, 401)
     return [
-        Row("GET", f"{API}{collection}/", (200, 200, 200, 200, 200, 403, 401)),
-        Row("POST", f"{API}{collection}/", (201, 403, 403, 403, 403, 403, 401), body=body),
-        Row("GET", item, (200, 200, 200, 200, 200, 403, 401), (200, 404, 404, 404, 404, 403, 401), target),
+        Row("GET", f"{API}{collection}/", (200, 200, 200, 200, 200, 200, 403, 401)),
+        Row("POST", f"{API}{collection}/", (201, 403, 403, 403, 403, 403, 403, 401), body=body),
+        Row("GET", item, (200, 200, 200, 200, 200, 200, 403, 401), (200, 404, 404, 404, 404, 200, 403, 401), target),
         Row("PUT", item, write, write, target, body),
         Row("PATCH", item, write, write, target, patch_body),
     ]
 
 
 def deletion(collection: str, key: str, target: str, status: int) -> Row:
-    expected = (status, 403, 403, 403, 403, 403, 401)
+    expected = (status, 403, 403, 403, 403, 403, 403, 401)
     return Row("DELETE", f"{API}{collection}/{{{key}}}/", expected, expected, target)
 
 
-# The matrix. Columns: superuser, outlet_staff, screener, supervisor, regulator, device, anonymous. -------------
+# The matrix. Columns: superuser, outlet_staff, screener, supervisor, regulator, regional_regulator, device,
+# anonymous. ---------------------------------------------------------------------------------------------------
 MATRIX: list[Row] = [
-    Row("POST", f"{API}auth/token/", (200, 200, 200, 200, 200, 200, 200), body=token_body),
+    Row("POST", f"{API}auth/token/", (200, 200, 200, 200, 200, 200, 200, 200), body=token_body),
 
     *reference("organizations", "code", "organization", organization_body, patch("name", "中通快递股份")),
     # A company that still has facilities, staff, devices cannot be deleted: 409 ``protected``.
@@ -164,58 +166,58 @@ MATRIX: list[Row] = [
     deletion("vehicles", "plate", "fresh_vehicle", 204),
     *reference("devices", "serial", "device", device_body, patch("description", "dock 3")),
     deletion("devices", "serial", "fresh_device", 204),
-    Row("POST", f"{API}devices/{{serial}}/rotate-key/", (200, 403, 403, 403, 403, 403, 401),
-        (200, 403, 403, 403, 403, 403, 401), "device"),
+    Row("POST", f"{API}devices/{{serial}}/rotate-key/", (200, 403, 403, 403, 403, 403, 403, 401),
+        (200, 403, 403, 403, 403, 403, 403, 401), "device"),
 
     # Superusers pass the role check but are no outlet's staff: 403 ``staff_not_linked``.
-    Row("POST", f"{API}acceptances/", (403, 201, 403, 403, 403, 403, 401), body=acceptance),
-    Row("GET", f"{API}prohibited-categories/", (200, 200, 200, 200, 200, 403, 401)),
+    Row("POST", f"{API}acceptances/", (403, 201, 403, 403, 403, 403, 403, 401), body=acceptance),
+    Row("GET", f"{API}prohibited-categories/", (200, 200, 200, 200, 200, 200, 403, 401)),
 
-    Row("GET", f"{API}blacklist/", (200, 403, 403, 200, 200, 403, 401)),
+    Row("GET", f"{API}blacklist/", (200, 403, 403, 200, 200, 200, 403, 401)),
     # Staff of another company are unknown (400 ``unknown_staff``); superusers are no issuing authority (400).
-    Row("POST", f"{API}blacklist/", (400, 403, 403, 201, 201, 403, 401), (400, 403, 403, 400, 400, 403, 401),
+    Row("POST", f"{API}blacklist/", (400, 403, 403, 201, 201, 403, 403, 401), (400, 403, 403, 400, 400, 403, 403, 401),
         "blacklisted_staff", blacklist_staff),
-    Row("POST", f"{API}blacklist/{{pk}}/revoke/", (200, 403, 403, 200, 200, 403, 401),
-        (200, 403, 403, 404, 404, 403, 401), "blacklist_entry", reason),
+    Row("POST", f"{API}blacklist/{{pk}}/revoke/", (200, 403, 403, 200, 200, 403, 403, 401),
+        (200, 403, 403, 404, 404, 403, 403, 401), "blacklist_entry", reason),
 
     # Screening at another company's hub: 400 ``unknown_facility`` (other facilities are not revealed).
-    Row("POST", f"{API}screenings/", (201, 403, 201, 403, 403, 201, 401), (201, 403, 400, 403, 403, 400, 401),
+    Row("POST", f"{API}screenings/", (201, 403, 201, 403, 403, 403, 201, 401), (201, 403, 400, 403, 403, 403, 400, 401),
         "screened_parcel", screening),
-    Row("POST", f"{API}screenings/{{pk}}/resolution/", (201, 403, 201, 201, 403, 403, 401),
-        (201, 403, 404, 404, 403, 403, 401), "screening", resolution),
+    Row("POST", f"{API}screenings/{{pk}}/resolution/", (201, 403, 201, 201, 403, 403, 403, 401),
+        (201, 403, 404, 404, 403, 403, 403, 401), "screening", resolution),
 
-    Row("GET", f"{API}alerts/", (200, 200, 200, 200, 200, 403, 401)),
-    Row("GET", f"{API}alerts/{{pk}}/", (200, 200, 200, 200, 200, 403, 401), (200, 404, 404, 404, 404, 403, 401),
+    Row("GET", f"{API}alerts/", (200, 200, 200, 200, 200, 200, 403, 401)),
+    Row("GET", f"{API}alerts/{{pk}}/", (200, 200, 200, 200, 200, 200, 403, 401), (200, 404, 404, 404, 404, 200, 403, 401),
         "alert"),
-    Row("POST", f"{API}alerts/{{pk}}/acknowledge/", (200, 403, 403, 200, 200, 403, 401),
-        (200, 403, 403, 404, 404, 403, 401), "alert", note),
-    Row("POST", f"{API}alerts/{{pk}}/resolve/", (200, 403, 403, 200, 200, 403, 401),
-        (200, 403, 403, 404, 404, 403, 401), "alert", note),
+    Row("POST", f"{API}alerts/{{pk}}/acknowledge/", (200, 403, 403, 200, 200, 200, 403, 401),
+        (200, 403, 403, 404, 404, 200, 403, 401), "alert", note),
+    Row("POST", f"{API}alerts/{{pk}}/resolve/", (200, 403, 403, 200, 200, 200, 403, 401),
+        (200, 403, 403, 404, 404, 200, 403, 401), "alert", note),
 
     # Devices only, superusers included out; another company's parcel is a REJECTED scan (see scan_outcome).
-    Row("POST", f"{API}events/", (403, 403, 403, 403, 403, 200, 401), (403, 403, 403, 403, 403, 200, 401),
+    Row("POST", f"{API}events/", (403, 403, 403, 403, 403, 403, 200, 401), (403, 403, 403, 403, 403, 403, 200, 401),
         "scan", scan, verify=scan_outcome),
     # The role check comes before the body is looked at: only a device learns that its batch is too large.
-    Row("POST", f"{API}events/", (403, 403, 403, 403, 403, 413, 401), body=oversized_batch, variant="batch_too_large"),
+    Row("POST", f"{API}events/", (403, 403, 403, 403, 403, 403, 413, 401), body=oversized_batch, variant="batch_too_large"),
 
-    Row("GET", f"{API}parcels/{{waybill_no}}/trace/", (200, 200, 403, 200, 200, 403, 401),
-        (200, 404, 403, 404, 404, 403, 401), "parcel"),
-    Row("GET", f"{API}couriers/{{employee_no}}/parcels/", (200, 200, 403, 200, 200, 403, 401),
-        (200, 404, 403, 404, 404, 403, 401), "courier"),
-    Row("GET", f"{API}vehicles/{{plate}}/parcels/", (200, 200, 403, 200, 200, 403, 401),
-        (200, 404, 403, 404, 404, 403, 401), "vehicle"),
-    Row("POST", f"{API}senders/search/", (200, 403, 403, 200, 200, 403, 401), body=sender_search),
-    Row("POST", f"{API}parcels/{{waybill_no}}/reveal/", (200, 403, 403, 200, 200, 403, 401),
-        (200, 403, 403, 404, 404, 403, 401), "parcel", reason),
+    Row("GET", f"{API}parcels/{{waybill_no}}/trace/", (200, 200, 403, 200, 200, 200, 403, 401),
+        (200, 404, 403, 404, 404, 200, 403, 401), "parcel"),
+    Row("GET", f"{API}couriers/{{employee_no}}/parcels/", (200, 200, 403, 200, 200, 200, 403, 401),
+        (200, 404, 403, 404, 404, 200, 403, 401), "courier"),
+    Row("GET", f"{API}vehicles/{{plate}}/parcels/", (200, 200, 403, 200, 200, 200, 403, 401),
+        (200, 404, 403, 404, 404, 200, 403, 401), "vehicle"),
+    Row("POST", f"{API}senders/search/", (200, 403, 403, 200, 200, 200, 403, 401), body=sender_search),
+    Row("POST", f"{API}parcels/{{waybill_no}}/reveal/", (200, 403, 403, 200, 200, 200, 403, 401),
+        (200, 403, 403, 404, 404, 200, 403, 401), "parcel", reason),
 
-    Row("GET", f"{API}audit-entries/", (200, 403, 403, 200, 200, 403, 401)),
-    Row("GET", f"{API}audit-entries/{{pk}}/", (200, 403, 403, 200, 200, 403, 401),
-        (200, 403, 403, 404, 404, 403, 401), "audit_entry"),
+    Row("GET", f"{API}audit-entries/", (200, 403, 403, 200, 200, 200, 403, 401)),
+    Row("GET", f"{API}audit-entries/{{pk}}/", (200, 403, 403, 200, 200, 200, 403, 401),
+        (200, 403, 403, 404, 404, 200, 403, 401), "audit_entry"),
 
-    Row("GET", f"{API}schema/", (200,) * 7),
-    Row("GET", f"{API}docs/", (200,) * 7),
-    Row("GET", "/healthz", (200,) * 7),
-    Row("GET", "/readyz", (200,) * 7),
+    Row("GET", f"{API}schema/", (200,) * 8),
+    Row("GET", f"{API}docs/", (200,) * 8),
+    Row("GET", "/healthz", (200,) * 8),
+    Row("GET", "/readyz", (200,) * 8),
 ]
 
 
@@ -294,3 +296,70 @@ def test_every_endpoint_is_in_the_matrix():
     assert len(endpoints) > 40  # the walk found the API
     assert sorted(endpoints - in_matrix) == [], "endpoints missing from MATRIX: add a row for each"
     assert sorted(in_matrix - endpoints) == [], "MATRIX rows for endpoints that do not exist"
+
+
+# Territory: a company with facilities in two provinces ---------------------------------------------------------
+
+TERRITORY_ROLES = ("regulator", "other_regulator", "regional_regulator", "supervisor", "other_supervisor")
+
+
+@dataclass(frozen=True)
+class Place:
+    """What ZTO (registered in Shanghai) has at its Nanjing outlet: regulators see it where it is."""
+
+    parcel: str
+    facility: str
+    staff: str
+    device: str
+    alert: str
+    audit_entry: str
+
+
+@pytest.fixture
+def nanjing(world):
+    from apps.audit.models import AuditEntry
+    from apps.compliance.services import alert_raise
+    from apps.parcels.models import Parcel
+    from greenshield.enums import AlertKind, FacilityKind, Role
+    from tests.conftest import token_client
+    from tests.factories import DeviceFactory, FacilityFactory, StaffFactory, UserFactory
+
+    outlet = FacilityFactory(code="NJ-ZTO-01", organization=world.zto, kind=FacilityKind.OUTLET, region_code="320106")
+    staff = StaffFactory(employee_no="E1101", organization=world.zto, facility=outlet)
+    account = UserFactory(username="zto_nj_outlet", role=Role.OUTLET_STAFF, organization=world.zto, facility=outlet,
+                          staff=staff)
+    device = DeviceFactory(serial="SCN-NJ-ZTO-01", organization=world.zto, facility=outlet)
+    response = token_client(account).post(f"{API}acceptances/", acceptance_body(waybill_no="ZTO3201000001"),
+                                          format="json")
+    assert response.status_code == 201, response.content
+    parcel = Parcel.objects.get(waybill_no="ZTO3201000001")
+    alert = alert_raise(kind=AlertKind.DISPATCH_WITHOUT_SCREENING, organization=world.zto, facility=outlet,
+                        parcel=parcel, summary="matrix probe in Nanjing")
+    entry = AuditEntry.objects.get(action="acceptance.record", target_id=str(parcel.acceptance_id))
+    return Place(parcel.waybill_no, outlet.code, staff.employee_no, device.serial, str(alert.pk), str(entry.pk))
+
+
+#: (method, path template, expected per TERRITORY_ROLES). Shanghai's regulator sees the company's registration,
+#: not what it does in Jiangsu; Jiangsu's sees what happens on its territory; the Delta sees both.
+TERRITORY = [
+    ("GET", "parcels/{parcel}/trace/", (404, 200, 200, 200, 404)),
+    ("POST", "parcels/{parcel}/reveal/", (404, 200, 200, 200, 404)),
+    ("GET", "facilities/{facility}/", (404, 200, 200, 200, 404)),
+    ("GET", "staff/{staff}/", (404, 200, 200, 200, 404)),
+    ("GET", "devices/{device}/", (404, 200, 200, 200, 404)),
+    ("GET", "couriers/{staff}/parcels/", (404, 200, 200, 200, 404)),
+    ("GET", "alerts/{alert}/", (404, 200, 200, 200, 404)),
+    ("GET", "audit-entries/{audit_entry}/", (404, 200, 200, 200, 404)),
+    ("GET", "organizations/ZTO/", (200, 200, 200, 200, 404)),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "role", "expected"), [
+    pytest.param(method, path, role, status, id=f"{method} {path} {role}")
+    for method, path, statuses in TERRITORY for role, status in zip(TERRITORY_ROLES, statuses, strict=True)])
+def test_territorial_jurisdiction(nanjing, client_for, method, path, role, expected):
+    url = API + path.format(**nanjing.__dict__)
+    client = client_for(role)
+    response = client.get(url) if method == "GET" else client.post(
+        url, {"reason": "matrix probe: territorial jurisdiction"}, format="json")
+    assert response.status_code == expected, (method, url, role, response.content[:300])
