@@ -2,57 +2,81 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
+import orjson
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
 from django.utils import timezone
 
-from apps.common.locks import xact_lock
 from apps.common.request_context import current_request_id
+from apps.transparency.services import AUDIT, log_leaves_add
 from greenshield import chain
 
 from .models import AuditEntry
 
 
 def entry_content(entry: AuditEntry) -> dict:
-    """The canonical content of an audit entry for its hash."""
-    return {
-        "id": str(entry.id), "seq": entry.seq, "at": chain.canonical_time(entry.at), "actor": entry.actor,
+    """The canonical content of an audit entry for its hash. Entries written before the transparency log carry
+    their place in the old per-entry chain (``seq``) as well."""
+    content = {
+        "id": str(entry.id), "at": chain.canonical_time(entry.at), "actor": entry.actor,
         "actor_user": entry.actor_user_id, "action": entry.action, "target_type": entry.target_type,
         "target_id": entry.target_id, "target_repr": entry.target_repr, "reason": entry.reason,
         "request_id": entry.request_id,
         "organization": entry.organization_id, "province": entry.province, "data": entry.data,
     }
+    if entry.seq is not None:
+        content["seq"] = entry.seq
+    return content
+
+
+def entry_hash(entry: AuditEntry) -> str:
+    """An entry's hash covers its own content (and, for an entry of the old chain, its predecessor's hash)."""
+    if entry.seq is not None:
+        return chain.link_hash(entry.prev_hash, entry_content(entry))
+    return chain.content_digest(entry_content(entry))
 
 
 def _append(entry: AuditEntry) -> None:
-    """Chain the entry onto the log's head. One writer at a time: the lock is held to the end of the
-    transaction, so the head a writer read is still the head when it commits."""
-    with transaction.atomic():
-        xact_lock("audit", "head")
-        head = AuditEntry.objects.order_by("-seq").values_list("seq", "hash").first()
-        entry.seq = (head[0] + 1) if head else 1
-        entry.prev_hash = head[1] if head else chain.GENESIS
-        entry.hash = chain.link_hash(entry.prev_hash, entry_content(entry))
-        entry.save()
+    """Store the entry and queue its leaf in the transparency log, in the caller's transaction. No lock: the
+    order and completeness of the audit log come from the log, so concurrent writers never wait for each other."""
+    entry.hash = entry_hash(entry)
+    entry.save()
+    log_leaves_add(AUDIT, [entry.hash])
 
 
-def audit_chain_verify(*, batch_size: int = 5000, progress=None) -> chain.Verdict:
-    """Re-hash the whole audit log in seq order."""
+@dataclass(frozen=True)
+class AuditVerdict:
+    valid: bool
+    length: int
+    altered: list[str]
 
-    def links():
-        last = 0
-        while True:
-            batch = list(AuditEntry.objects.filter(seq__gt=last).order_by("seq")[:batch_size])
-            if not batch:
-                return
-            for entry in batch:
-                yield chain.StoredLink(entry.seq, entry_content(entry), entry.prev_hash, entry.hash)
-            last = batch[-1].seq
-            if progress:
-                progress(len(batch))
 
-    return chain.verify(links())
+def audit_entries_verify(*, batch_size: int = 5000, progress=None) -> AuditVerdict:
+    """Re-hash every audit entry against its stored hash. What this cannot see — an entry removed, or the
+    table emptied — the transparency log shows (``verify_log``)."""
+    altered: list[str] = []
+    count = 0
+    last = None
+    while True:
+        batch = AuditEntry.objects.order_by("id")
+        if last is not None:
+            batch = batch.filter(id__gt=last)
+        batch = list(batch[:batch_size])
+        if not batch:
+            break
+        for entry in batch:
+            count += 1
+            try:
+                intact = entry_hash(entry) == entry.hash
+            except orjson.JSONEncodeError:
+                intact = False
+            if not intact:
+                altered.append(str(entry.id))
+        last = batch[-1].id
+        if progress:
+            progress(len(batch))
+    return AuditVerdict(not altered, count, altered)
 
 
 def keyring_rotation_record(*, primary_id: str, rotated: dict, left: dict) -> AuditEntry:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
+from apps.transparency.services import LINK, log_leaves_add
 from greenshield import chain
 
 from .models import CheckpointEvent, Parcel
@@ -43,7 +44,8 @@ class LinkSpec:
 
 
 def chain_append(*, parcel: Parcel, links: list[LinkSpec], recorded_at=None) -> list[CheckpointEvent]:
-    """Append ``links`` in order, hashing each onto the parcel's head, and move the head."""
+    """Append ``links`` in order, hashing each onto the parcel's head, move the head, and queue each link's leaf
+    in the transparency log."""
     recorded_at = recorded_at or timezone.now()
     prev = parcel.chain_head or chain.GENESIS
     seq = parcel.chain_length
@@ -60,6 +62,7 @@ def chain_append(*, parcel: Parcel, links: list[LinkSpec], recorded_at=None) -> 
         prev = event.hash
         events.append(event)
     CheckpointEvent.objects.bulk_create(events)
+    log_leaves_add(LINK, [e.hash for e in events])
     parcel.chain_length = seq
     parcel.chain_head = prev
     parcel.save(update_fields=["chain_length", "chain_head", "updated_at"])

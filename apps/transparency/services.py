@@ -1,0 +1,231 @@
+"""Writing and integrating the transparency log.
+
+Writers call ``log_leaves_add`` inside their own transaction: a plain INSERT of pending leaves, no lock, so
+audited writes never queue behind each other. ``log_integrate`` (one instance at a time) gives the committed
+pending leaves contiguous indices, extends the tiles, and signs a checkpoint.
+"""
+from __future__ import annotations
+
+import datetime
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from apps.common.locks import xact_try_lock
+from apps.common.outbox import outbox_put
+from greenshield import merkle, note
+
+from .keys import log_origin, log_signer
+from .models import LogCheckpoint, LogLeaf, LogTile, PendingLeaf
+
+log = logging.getLogger(__name__)
+LINK, AUDIT = "link", "audit"
+MERGE_DELAY_TOPIC = "log.merge_delay_exceeded"
+
+
+def leaf_data(kind: str, record_hash: str) -> str:
+    """The leaf's data: the kind of record and its stored hash (``link:<hex>`` or ``audit:<hex>``)."""
+    return f"{kind}:{record_hash}"
+
+
+def leaf_hash_of(data: str) -> bytes:
+    return merkle.leaf_hash(data.encode())
+
+
+def log_leaves_add(kind: str, record_hashes: list[str]) -> None:
+    """Queue leaves for the records just written, in the caller's transaction (no lock, no read)."""
+    if not record_hashes:
+        return
+    now = timezone.now()
+    PendingLeaf.objects.bulk_create([PendingLeaf(data=leaf_data(kind, h), queued_at=now) for h in record_hashes])
+
+
+PENDING_TABLE = PendingLeaf._meta.db_table
+
+
+# -- reading the tree -------------------------------------------------------------------------------------------
+
+def _read_tile(level: int, index: int) -> bytes:
+    tile = (LogTile.objects.filter(level=level, index=index).order_by("-width").values_list("hashes", flat=True)
+            .first())
+    return bytes(tile) if tile is not None else b""
+
+
+def checkpoint_latest() -> LogCheckpoint | None:
+    return LogCheckpoint.objects.order_by("-id").first()
+
+
+def log_tree(size: int | None = None) -> merkle.TiledTree:
+    """The tree as stored, at ``size`` (default: the latest checkpoint's)."""
+    if size is None:
+        latest = checkpoint_latest()
+        size = latest.size if latest else 0
+    return merkle.TiledTree(size, _read_tile)
+
+
+@dataclass(frozen=True)
+class Inclusion:
+    index: int
+    size: int
+    leaf_hash: bytes
+    hashes: list[bytes]
+    checkpoint: LogCheckpoint
+
+
+def inclusion_for(data: str) -> Inclusion | None:
+    """Where the leaf ``data`` sits in the latest checkpoint, with its proof; None while it is not integrated
+    into a signed checkpoint."""
+    latest = checkpoint_latest()
+    if latest is None:
+        return None
+    index = LogLeaf.objects.filter(data=data, index__lt=latest.size).values_list("index", flat=True).first()
+    if index is None:
+        return None
+    proof = log_tree(latest.size).inclusion_proof(index)
+    return Inclusion(index, latest.size, leaf_hash_of(data), proof, latest)
+
+
+def tree_size() -> int:
+    latest = checkpoint_latest()
+    return latest.size if latest else 0
+
+
+# -- integrating ------------------------------------------------------------------------------------------------
+
+@dataclass
+class Integration:
+    integrated: int
+    size: int
+    root: bytes
+    checkpoint: LogCheckpoint | None
+    max_delay: float  # seconds the longest-waiting leaf of this run waited
+    busy: bool = False
+
+
+def _take_pending(size: int, batch_size: int) -> list[tuple[int, str, datetime.datetime]]:
+    """Move up to ``batch_size`` committed pending leaves into the log at indices size, size+1, … (one statement
+    on PostgreSQL)."""
+    if connection.vendor == "postgresql":
+        pending, leaves = PENDING_TABLE, LogLeaf._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f'WITH moved AS (DELETE FROM "{pending}" WHERE id IN '  # noqa: S608 - table names from model meta
+                f'(SELECT id FROM "{pending}" ORDER BY id LIMIT %s) RETURNING id, data, queued_at) '
+                f'INSERT INTO "{leaves}" (index, data, queued_at) '
+                "SELECT %s + row_number() OVER (ORDER BY id) - 1, data, queued_at FROM moved "
+                "RETURNING index, data, queued_at", [batch_size, size])
+            rows = cursor.fetchall()
+        rows.sort()
+        return rows
+    batch = list(PendingLeaf.objects.order_by("id")[:batch_size])
+    rows = [(size + i, p.data, p.queued_at) for i, p in enumerate(batch)]
+    LogLeaf.objects.bulk_create([LogLeaf(index=i, data=d, queued_at=q) for i, d, q in rows])
+    PendingLeaf.objects.filter(id__in=[p.id for p in batch]).delete()
+    return rows
+
+
+def _edge(size: int) -> dict[int, bytes]:
+    """The right-edge (partial) tiles of a tree of ``size`` leaves, level → entries."""
+    edge = {}
+    level = 0
+    while size >> (merkle.TILE_HEIGHT * level):
+        index = size >> (merkle.TILE_HEIGHT * (level + 1))
+        width = merkle.tile_width(level, index, size)
+        if width:
+            edge[level] = _read_tile(level, index)[:width * merkle.HASH_SIZE]
+        level += 1
+    return edge
+
+
+def _edge_after(size: int, edge: dict[int, bytes], changed: dict[tuple[int, int], bytes]) -> dict[int, bytes]:
+    """The right edge once the tree has grown to ``size``: a level's partial tile is the one just written, or
+    the one it already had."""
+    after = {}
+    level = 0
+    while size >> (merkle.TILE_HEIGHT * level):
+        index = size >> (merkle.TILE_HEIGHT * (level + 1))
+        if merkle.tile_width(level, index, size):
+            after[level] = changed.get((level, index)) or edge[level]
+        level += 1
+    return after
+
+
+def _store_tiles(tiles: dict[tuple[int, int], bytes]) -> None:
+    LogTile.objects.bulk_create([
+        LogTile(level=level, index=index, width=len(data) // merkle.HASH_SIZE, hashes=data)
+        for (level, index), data in sorted(tiles.items())], ignore_conflicts=True)
+
+
+def log_integrate(*, batch_size: int | None = None, max_leaves: int | None = None, progress=None) -> Integration:
+    """Integrate pending leaves and sign a checkpoint of the result (also of an empty log, once). One instance
+    at a time: a second caller returns at once with ``busy``."""
+    batch_size = batch_size or settings.GREENSHIELD_LOG_BATCH_SIZE
+    with transaction.atomic():
+        if not xact_try_lock("log", "integrator"):
+            return Integration(0, 0, b"", None, 0.0, busy=True)
+        latest = checkpoint_latest()
+        size = latest.size if latest else 0
+        root = bytes.fromhex(latest.root_hash) if latest else merkle.EMPTY_ROOT
+        edge = _edge(size)
+        now = timezone.now()
+        integrated, oldest = 0, None
+        partial: dict[tuple[int, int], bytes] = {}
+        while max_leaves is None or integrated < max_leaves:
+            take = batch_size if max_leaves is None else min(batch_size, max_leaves - integrated)
+            rows = _take_pending(size, take)
+            if not rows:
+                break
+            hashes = [merkle.leaf_hash(data.encode()) for _, data, _ in rows]
+            changed, root = merkle.tiles_append(size, edge, hashes)
+            size += len(rows)
+            integrated += len(rows)
+            _store_tiles({key: data for key, data in changed.items()
+                          if len(data) == merkle.TILE_WIDTH * merkle.HASH_SIZE})
+            partial = {**{k: v for k, v in partial.items() if k not in changed}, **changed}
+            edge = _edge_after(size, edge, changed)
+            first_queued = min(q for _, _, q in rows)
+            oldest = first_queued if oldest is None else min(oldest, first_queued)
+            if progress:
+                progress(len(rows))
+            if len(rows) < take:
+                break
+        _store_tiles({key: data for key, data in partial.items()
+                      if len(data) < merkle.TILE_WIDTH * merkle.HASH_SIZE})
+        checkpoint = latest
+        if latest is None or integrated:
+            checkpoint = _checkpoint_sign(size, root)
+        max_delay = (timezone.now() - oldest).total_seconds() if oldest else 0.0
+        _merge_delay_check(max_delay, now)
+    return Integration(integrated, size, root, checkpoint, max_delay)
+
+
+def _checkpoint_sign(size: int, root: bytes) -> LogCheckpoint:
+    body = note.Checkpoint(log_origin(), size, root)
+    return LogCheckpoint.objects.create(size=size, root_hash=root.hex(), signed_at=timezone.now(),
+                                        note=note.checkpoint_sign(body, log_signer()))
+
+
+def _merge_delay_check(max_delay: float, now: datetime.datetime) -> None:
+    """Leaves that waited longer than the maximum merge delay — integrated late now, or still waiting — raise
+    an alert (through the outbox: the alerting lives above this app)."""
+    limit = settings.GREENSHIELD_LOG_MAX_MERGE_DELAY_SECONDS
+    waiting = PendingLeaf.objects.order_by("id").values_list("queued_at", flat=True).first()
+    backlog = (now - waiting).total_seconds() if waiting else 0.0
+    worst = max(max_delay, backlog)
+    if worst > limit:
+        log.error("transparency log: a leaf waited %.1f s for integration (maximum merge delay %.1f s)", worst, limit)
+        outbox_put(MERGE_DELAY_TOPIC, {"delay_seconds": round(worst, 1), "limit_seconds": limit,
+                                       "at": now.isoformat(), "pending": waiting is not None})
+
+
+# -- the checkpoint history ---------------------------------------------------------------------------------------
+
+def checkpoints_of_day(day: datetime.date):
+    """Every checkpoint signed on ``day`` (China calendar day), oldest first."""
+    tz = timezone.get_current_timezone()
+    start = datetime.datetime.combine(day, datetime.time(), tzinfo=tz)
+    return LogCheckpoint.objects.filter(signed_at__gte=start, signed_at__lt=start + datetime.timedelta(days=1)
+                                        ).order_by("id")
