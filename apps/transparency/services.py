@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from apps.common.locks import xact_try_lock
@@ -54,6 +54,35 @@ def _read_tile(level: int, index: int) -> bytes:
     return bytes(tile) if tile is not None else b""
 
 
+def _read_tiles(keys) -> dict[tuple[int, int], bytes]:
+    """The widest stored version of each tile in ``keys``, in one query."""
+    keys = sorted(keys)
+    if not keys:
+        return {}
+    query = models.Q()
+    for level, index in keys:
+        query |= models.Q(level=level, index=index)
+    tiles: dict[tuple[int, int], bytes] = {}
+    for level, index, hashes in LogTile.objects.filter(query).order_by("width").values_list("level", "index", "hashes"):
+        tiles[(level, index)] = bytes(hashes)
+    return tiles
+
+
+def with_tree(size: int, compute):
+    """``compute(tree)`` on the tree of ``size`` leaves, reading every tile it needs in one query: a first pass
+    over placeholder tiles finds which ones (a proof's tiles depend only on its sizes and index)."""
+    needed: set[tuple[int, int]] = set()
+    placeholder = b"\0" * (merkle.TILE_WIDTH * merkle.HASH_SIZE)
+
+    def record(level: int, index: int) -> bytes:
+        needed.add((level, index))
+        return placeholder
+
+    compute(merkle.TiledTree(size, record))
+    tiles = _read_tiles(needed)
+    return compute(merkle.TiledTree(size, lambda level, index: tiles.get((level, index), b"")))
+
+
 def checkpoint_latest() -> LogCheckpoint | None:
     return LogCheckpoint.objects.order_by("-id").first()
 
@@ -84,7 +113,7 @@ def inclusion_for(data: str) -> Inclusion | None:
     index = LogLeaf.objects.filter(data=data, index__lt=latest.size).values_list("index", flat=True).first()
     if index is None:
         return None
-    proof = log_tree(latest.size).inclusion_proof(index)
+    proof = with_tree(latest.size, lambda tree: tree.inclusion_proof(index))
     return Inclusion(index, latest.size, leaf_hash_of(data), proof, latest)
 
 

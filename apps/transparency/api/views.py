@@ -86,13 +86,12 @@ class InclusionProofView(APIView):
                            child=serializers.CharField())}), 400: PROOF_ERROR})
     def get(self, request):
         index, size = _integer(request, "index"), _integer(request, "size")
-        tree = services.log_tree()
-        if index >= size or size > tree.size:
-            raise ValidationFailed(f"Need index < size ≤ {tree.size} (the latest checkpoint).",
+        current = services.tree_size()
+        if index >= size or size > current:
+            raise ValidationFailed(f"Need index < size ≤ {current} (the latest checkpoint).",
                                    code="invalid_proof_request")
         try:
-            proof = tree.inclusion_proof(index, size)
-            leaf = tree.node(0, index)
+            proof, leaf = services.with_tree(size, lambda tree: (tree.inclusion_proof(index), tree.node(0, index)))
         except merkle.ProofError as exc:
             raise ValidationFailed(str(exc), code="invalid_proof_request") from None
         return Response({"index": index, "size": size, "leaf_hash": leaf.hex(), "hashes": _hex(proof)})
@@ -108,12 +107,12 @@ class ConsistencyProofView(APIView):
                        "hashes": serializers.ListField(child=serializers.CharField())}), 400: PROOF_ERROR})
     def get(self, request):
         old, new = _integer(request, "from"), _integer(request, "to")
-        tree = services.log_tree()
-        if not 0 < old <= new or new > tree.size:
-            raise ValidationFailed(f"Need 0 < from ≤ to ≤ {tree.size} (the latest checkpoint).",
+        current = services.tree_size()
+        if not 0 < old <= new or new > current:
+            raise ValidationFailed(f"Need 0 < from ≤ to ≤ {current} (the latest checkpoint).",
                                    code="invalid_proof_request")
         try:
-            proof = tree.consistency_proof(old, new)
+            proof = services.with_tree(new, lambda tree: tree.consistency_proof(old))
         except merkle.ProofError as exc:
             raise ValidationFailed(str(exc), code="invalid_proof_request") from None
         return Response({"from": old, "to": new, "hashes": _hex(proof)})
