@@ -258,3 +258,95 @@ def checkpoints_of_day(day: datetime.date):
     start = datetime.datetime.combine(day, datetime.time(), tzinfo=tz)
     return LogCheckpoint.objects.filter(signed_at__gte=start, signed_at__lt=start + datetime.timedelta(days=1)
                                         ).order_by("id")
+
+
+# -- verifying the log itself --------------------------------------------------------------------------------------
+
+def saved_checkpoint_open(text: str) -> note.Checkpoint:
+    """A checkpoint someone saved earlier, checked against this log's key. Raises ``note.NoteError``."""
+    return note.checkpoint_open(text, log_signer().verifier)
+
+
+def log_verify(*, saved: note.Checkpoint | None = None, batch_size: int = 50_000, progress=None) -> list[str]:
+    """What is wrong with the log as stored: a checkpoint whose signature fails, leaves that are not contiguous
+    or do not hash to the signed roots, tiles that disagree with the leaves, and — given a checkpoint saved
+    earlier — a current tree that does not extend it (consistency proof from the tiles). Empty: all is well."""
+    problems: list[str] = []
+    verifier = log_signer().verifier
+    checkpoints = list(LogCheckpoint.objects.order_by("id").values_list("id", "size", "root_hash", "note"))
+    signed: dict[int, str] = {}
+    last_size = -1
+    for checkpoint_id, size, root_hash, text in checkpoints:
+        try:
+            body = note.checkpoint_open(text, verifier)
+        except note.NoteError as exc:
+            problems.append(f"checkpoint {checkpoint_id} (size {size}): {exc}")
+            continue
+        if (body.size, body.root.hex()) != (size, root_hash):
+            problems.append(f"checkpoint {checkpoint_id}: its row does not say what its signed note says")
+        if size < last_size:
+            problems.append(f"checkpoint {checkpoint_id}: the tree shrank from {last_size} to {size}")
+        last_size = max(last_size, size)
+        if signed.setdefault(size, root_hash) != root_hash:
+            problems.append(f"two checkpoints of size {size} with different roots (a fork)")
+    latest_size = checkpoints[-1][1] if checkpoints else 0
+    if saved is not None:
+        if saved.size > latest_size:
+            problems.append(f"the saved checkpoint (size {saved.size}) is beyond the log's latest ({latest_size}): "
+                            "the log lost leaves")
+        signed.setdefault(saved.size, saved.root.hex())
+        if signed[saved.size] != saved.root.hex():
+            problems.append(f"the log signed another root for size {saved.size} than the saved checkpoint")
+    wanted = {size: root for size, root in signed.items() if size <= latest_size}
+    if saved is not None and saved.size <= latest_size:
+        wanted[saved.size] = saved.root.hex()
+    problems += _leaves_against_roots(wanted, latest_size, batch_size, progress)
+    if saved is not None and 0 < saved.size <= latest_size and checkpoints:
+        latest_root = bytes.fromhex(checkpoints[-1][2])
+        try:
+            proof = with_tree(latest_size, lambda tree: tree.consistency_proof(saved.size))
+            merkle.verify_consistency(saved.size, latest_size, saved.root, latest_root, proof)
+        except merkle.ProofError as exc:
+            problems.append(f"the current tree (size {latest_size}) does not extend the saved checkpoint "
+                            f"(size {saved.size}): {exc}")
+    return problems
+
+
+def _leaves_against_roots(wanted: dict[int, str], size: int, batch_size: int, progress) -> list[str]:
+    """Re-hash the stored leaves in index order: contiguous from 0, the root at every signed size as signed,
+    and each full tile of leaf hashes as stored."""
+    problems: list[str] = []
+    tree = merkle.CompactRange()
+    if 0 in wanted and wanted[0] != merkle.EMPTY_ROOT.hex():
+        problems.append("the checkpoint of the empty log has a root other than the empty tree's")
+    tile_hashes = bytearray()
+    last = -1
+    while last + 1 < size:
+        rows = list(LogLeaf.objects.filter(index__gt=last, index__lt=size).order_by("index")
+                    .values_list("index", "data")[:batch_size])
+        if not rows:
+            break
+        full_tiles = {index: bytes(hashes) for index, hashes in LogTile.objects.filter(
+            level=0, width=merkle.TILE_WIDTH, index__gte=rows[0][0] >> merkle.TILE_HEIGHT,
+            index__lte=rows[-1][0] >> merkle.TILE_HEIGHT).values_list("index", "hashes")}
+        for index, data in rows:
+            if index != tree.size:
+                problems.append(f"leaves {tree.size}…{index - 1} are missing from the log")
+                return problems
+            leaf = merkle.leaf_hash(data.encode())
+            tree.append(leaf)
+            tile_hashes += leaf
+            if len(tile_hashes) == merkle.TILE_WIDTH * merkle.HASH_SIZE:
+                tile_index = (tree.size - 1) >> merkle.TILE_HEIGHT
+                if full_tiles.get(tile_index) != tile_hashes:
+                    problems.append(f"tile 0/{tile_index} does not hold the hashes of its leaves")
+                tile_hashes = bytearray()
+            expected = wanted.get(tree.size)
+            if expected is not None and tree.root().hex() != expected:
+                problems.append(f"the leaves do not hash to the root signed for size {tree.size}")
+        last = rows[-1][0]
+        if progress:
+            progress(len(rows))
+    if tree.size != size:
+        problems.append(f"the log holds {tree.size} leaves, its latest checkpoint signed {size}")
+    return problems
