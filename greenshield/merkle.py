@@ -271,29 +271,21 @@ def tiles_append(size: int, edge: dict[int, bytes], leaf_hashes: Sequence[bytes]
     entries; missing levels are empty). Returns every tile that changed ((level, index) → entries, full or
     partial) and the new root. The caller stores the tiles; full tiles never change again."""
     changed: dict[tuple[int, int], bytes] = {}
-    level, incoming = 0, list(leaf_hashes)
-    entries_before = size
+    level, incoming, entries_before = 0, list(leaf_hashes), size
     while incoming:
+        offset = entries_before & (TILE_WIDTH - 1)
+        old = edge.get(level, b"")[:offset * HASH_SIZE]
+        entries = [old[i:i + HASH_SIZE] for i in range(0, len(old), HASH_SIZE)] + incoming
         index = entries_before >> TILE_HEIGHT
-        partial = bytearray(edge.get(level, b"")[: (entries_before & (TILE_WIDTH - 1)) * HASH_SIZE])
-        completed: list[bytes] = []
-        for h in incoming:
-            partial += h
-            if len(partial) == TILE_WIDTH * HASH_SIZE:
-                changed[(level, index)] = bytes(partial)
-                completed.append(_perfect_root([bytes(partial[i:i + HASH_SIZE])
-                                                for i in range(0, len(partial), HASH_SIZE)]))
-                partial = bytearray()
-                index += 1
-        if partial:
-            changed[(level, index)] = bytes(partial)
+        completed = []
+        for start in range(0, len(entries), TILE_WIDTH):
+            chunk = entries[start:start + TILE_WIDTH]
+            changed[(level, index)] = b"".join(chunk)
+            if len(chunk) == TILE_WIDTH:
+                completed.append(_perfect_root(chunk))
+            index += 1
         entries_before >>= TILE_HEIGHT
         incoming = completed
         level += 1
-    new_size = size + len(leaf_hashes)
     tiles = {**{(lv, (size >> (TILE_HEIGHT * (lv + 1)))): data for lv, data in edge.items()}, **changed}
-
-    def read(lv: int, ix: int) -> bytes:
-        return tiles[(lv, ix)]
-
-    return changed, TiledTree(new_size, read).root()
+    return changed, TiledTree(size + len(leaf_hashes), lambda lv, ix: tiles[(lv, ix)]).root()

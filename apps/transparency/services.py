@@ -134,26 +134,33 @@ class Integration:
     busy: bool = False
 
 
-def _take_pending(size: int, batch_size: int) -> list[tuple[int, str, datetime.datetime]]:
+def _take_pending(size: int, batch_size: int) -> tuple[list[bytes], datetime.datetime | None]:
     """Move up to ``batch_size`` committed pending leaves into the log at indices size, size+1, … (one statement
-    on PostgreSQL)."""
+    on PostgreSQL, which also hashes them). Returns their leaf hashes in index order and when the oldest of them
+    was queued."""
     if connection.vendor == "postgresql":
         pending, leaves = PENDING_TABLE, LogLeaf._meta.db_table
         with connection.cursor() as cursor:
+            cursor.execute(f'SELECT max(id), min(queued_at) FROM (SELECT id, queued_at FROM "{pending}" '  # noqa: S608
+                           "ORDER BY id LIMIT %s) AS batch", [batch_size])
+            last_id, oldest = cursor.fetchone()
+            if last_id is None:
+                return [], None
+            # A range, not a list of ids: a row still uncommitted below last_id is invisible here and simply
+            # waits for the next batch. Any order will do as long as the indices are contiguous: no sort.
             cursor.execute(
-                f'WITH moved AS (DELETE FROM "{pending}" WHERE id IN '  # noqa: S608 - table names from model meta
-                f'(SELECT id FROM "{pending}" ORDER BY id LIMIT %s) RETURNING id, data, queued_at) '
-                f'INSERT INTO "{leaves}" (index, data, queued_at) '
-                "SELECT %s + row_number() OVER (ORDER BY id) - 1, data, queued_at FROM moved "
-                "RETURNING index, data, queued_at", [batch_size, size])
+                f'WITH moved AS (DELETE FROM "{pending}" WHERE id <= %s RETURNING data) '  # noqa: S608
+                f'INSERT INTO "{leaves}" (index, data) SELECT %s + row_number() OVER () - 1, data FROM moved '
+                "RETURNING index, encode(sha256('\\x00'::bytea || convert_to(data, 'UTF8')), 'hex')",
+                [last_id, size])
             rows = cursor.fetchall()
         rows.sort()
-        return rows
+        fromhex = bytes.fromhex
+        return [fromhex(leaf) for _, leaf in rows], oldest
     batch = list(PendingLeaf.objects.order_by("id")[:batch_size])
-    rows = [(size + i, p.data, p.queued_at) for i, p in enumerate(batch)]
-    LogLeaf.objects.bulk_create([LogLeaf(index=i, data=d, queued_at=q) for i, d, q in rows])
+    LogLeaf.objects.bulk_create([LogLeaf(index=size + i, data=p.data) for i, p in enumerate(batch)])
     PendingLeaf.objects.filter(id__in=[p.id for p in batch]).delete()
-    return rows
+    return [leaf_hash_of(p.data) for p in batch], min((p.queued_at for p in batch), default=None)
 
 
 def _edge(size: int) -> dict[int, bytes]:
@@ -204,10 +211,10 @@ def log_integrate(*, batch_size: int | None = None, max_leaves: int | None = Non
         partial: dict[tuple[int, int], bytes] = {}
         while max_leaves is None or integrated < max_leaves:
             take = batch_size if max_leaves is None else min(batch_size, max_leaves - integrated)
-            rows = _take_pending(size, take)
-            if not rows:
+            hashes, first_queued = _take_pending(size, take)
+            if not hashes:
                 break
-            hashes = [merkle.leaf_hash(data.encode()) for _, data, _ in rows]
+            rows = hashes
             changed, root = merkle.tiles_append(size, edge, hashes)
             size += len(rows)
             integrated += len(rows)
@@ -215,7 +222,6 @@ def log_integrate(*, batch_size: int | None = None, max_leaves: int | None = Non
                           if len(data) == merkle.TILE_WIDTH * merkle.HASH_SIZE})
             partial = {**{k: v for k, v in partial.items() if k not in changed}, **changed}
             edge = _edge_after(size, edge, changed)
-            first_queued = min(q for _, _, q in rows)
             oldest = first_queued if oldest is None else min(oldest, first_queued)
             if progress:
                 progress(len(rows))

@@ -8,7 +8,7 @@ forwards, backwards = guard_operations(truncate_only=["audit_auditentry"])
 
 
 class Migration(migrations.Migration):
-    dependencies = [("audit", "0004_destruction_record"), ("transparency", "0002_guards")]
+    dependencies = [("audit", "0004_destruction_record"), ("transparency", "0003_guards")]
     operations = [
         migrations.AlterModelOptions(name="auditentry", options={"ordering": ["-at", "-id"],
                                                                  "verbose_name_plural": "audit entries"}),

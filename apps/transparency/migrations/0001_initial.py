@@ -29,8 +29,7 @@ class Migration(migrations.Migration):
             name='LogLeaf',
             fields=[
                 ('index', models.BigIntegerField(primary_key=True, serialize=False)),
-                ('data', models.CharField(db_index=True, max_length=80)),
-                ('queued_at', models.DateTimeField()),
+                ('data', models.CharField(max_length=80)),
             ],
             options={
                 'ordering': ['index'],

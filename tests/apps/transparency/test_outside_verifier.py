@@ -61,8 +61,7 @@ def test_a_regulator_verifies_a_parcel_and_growth_since_a_saved_checkpoint(live_
 
 
 def test_a_forked_log_fails_even_when_signed_with_the_real_key(require_postgres, live_server, world, client_for,
-                                                               regulator_token,
-                                                               tmp_path):
+                                                               regulator_token, tmp_path):
     """The worst case: an insider with the database and the signing key throws the log away and rebuilds it
     without the evidence they removed. Every new checkpoint verifies — the saved one shows the fork."""
     evidence(client_for, parcels=2)
@@ -75,7 +74,7 @@ def test_a_forked_log_fails_even_when_signed_with_the_real_key(require_postgres,
         cursor.execute("DELETE FROM transparency_logtile")
         cursor.execute("DELETE FROM transparency_logcheckpoint")
         cursor.execute("INSERT INTO transparency_pendingleaf (data, queued_at) "
-                       "SELECT data, queued_at FROM transparency_logleaf ORDER BY index")
+                       "SELECT data, now() FROM transparency_logleaf ORDER BY index")
         cursor.execute("DELETE FROM transparency_logleaf")
         cursor.execute("SET session_replication_role = DEFAULT")
     evidence(client_for, parcels=3)

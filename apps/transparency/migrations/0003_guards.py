@@ -10,5 +10,5 @@ forwards, backwards = guard_operations(
 
 
 class Migration(migrations.Migration):
-    dependencies = [("transparency", "0001_initial")]
+    dependencies = [("transparency", "0002_leaf_data_index")]
     operations = [migrations.RunPython(forwards, backwards)]
