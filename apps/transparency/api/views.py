@@ -8,6 +8,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -19,7 +20,6 @@ from greenshield.errors import NotFound, ValidationFailed
 from .. import services
 from ..keys import log_verifier
 
-PROOF_ERROR = client_error("Not a proof this log can give.", "invalid_proof_request")
 NO_CHECKPOINT = client_error("The log has no signed checkpoint yet.", "not_found")
 
 
@@ -56,12 +56,12 @@ CheckpointItem = inline_serializer("LogCheckpointItem", {
     "checkpoint": serializers.CharField()})
 
 
+@extend_validation_errors(["invalid"], field_name="date")
 class CheckpointHistoryView(APIView):
     @extend_schema(operation_id="log_checkpoints", summary="Every checkpoint signed on a day (China calendar day)",
                    parameters=[OpenApiParameter("date", OpenApiTypes.DATE, required=False,
                                                 description="YYYY-MM-DD; default today")],
-                   responses={200: CheckpointItem.__class__(many=True),
-                              400: client_error("Not a date.", "invalid")})
+                   responses={200: CheckpointItem.__class__(many=True)})
     def get(self, request):
         raw = request.query_params.get("date")
         if raw:
@@ -76,6 +76,8 @@ class CheckpointHistoryView(APIView):
                          for size, signed_at, note_text in rows])
 
 
+@extend_validation_errors(["invalid_proof_request"], field_name="index")
+@extend_validation_errors(["invalid_proof_request"], field_name="size")
 class InclusionProofView(APIView):
     @extend_schema(operation_id="log_inclusion_proof", summary="Proof that leaf `index` is in the tree of `size`",
                    parameters=[OpenApiParameter("index", OpenApiTypes.INT, required=True),
@@ -83,20 +85,22 @@ class InclusionProofView(APIView):
                    responses={200: inline_serializer("LogInclusionProof", {
                        "index": serializers.IntegerField(), "size": serializers.IntegerField(),
                        "leaf_hash": serializers.CharField(), "hashes": serializers.ListField(
-                           child=serializers.CharField())}), 400: PROOF_ERROR})
+                           child=serializers.CharField())})})
     def get(self, request):
         index, size = _integer(request, "index"), _integer(request, "size")
         current = services.tree_size()
         if index >= size or size > current:
             raise ValidationFailed(f"Need index < size ≤ {current} (the latest checkpoint).",
-                                   code="invalid_proof_request")
+                                   code="invalid_proof_request", attr="index" if index >= size else "size")
         try:
             proof, leaf = services.with_tree(size, lambda tree: (tree.inclusion_proof(index), tree.node(0, index)))
         except merkle.ProofError as exc:
-            raise ValidationFailed(str(exc), code="invalid_proof_request") from None
+            raise ValidationFailed(str(exc), code="invalid_proof_request", attr="size") from None
         return Response({"index": index, "size": size, "leaf_hash": leaf.hex(), "hashes": _hex(proof)})
 
 
+@extend_validation_errors(["invalid_proof_request"], field_name="from")
+@extend_validation_errors(["invalid_proof_request"], field_name="to")
 class ConsistencyProofView(APIView):
     @extend_schema(operation_id="log_consistency_proof",
                    summary="Proof that the tree of size `to` extends the tree of size `from`",
@@ -104,17 +108,17 @@ class ConsistencyProofView(APIView):
                                OpenApiParameter("to", OpenApiTypes.INT, required=True)],
                    responses={200: inline_serializer("LogConsistencyProof", {
                        "from": serializers.IntegerField(), "to": serializers.IntegerField(),
-                       "hashes": serializers.ListField(child=serializers.CharField())}), 400: PROOF_ERROR})
+                       "hashes": serializers.ListField(child=serializers.CharField())})})
     def get(self, request):
         old, new = _integer(request, "from"), _integer(request, "to")
         current = services.tree_size()
         if not 0 < old <= new or new > current:
             raise ValidationFailed(f"Need 0 < from ≤ to ≤ {current} (the latest checkpoint).",
-                                   code="invalid_proof_request")
+                                   code="invalid_proof_request", attr="from" if not 0 < old <= new else "to")
         try:
             proof = services.with_tree(new, lambda tree: tree.consistency_proof(old))
         except merkle.ProofError as exc:
-            raise ValidationFailed(str(exc), code="invalid_proof_request") from None
+            raise ValidationFailed(str(exc), code="invalid_proof_request", attr="to") from None
         return Response({"from": old, "to": new, "hashes": _hex(proof)})
 
 
