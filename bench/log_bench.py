@@ -21,24 +21,15 @@ import sys
 import time
 from pathlib import Path
 
-import psycopg2
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from ingest_bench import recreate_database  # noqa: E402 - the bench's own scratch database helper
 
 
 def log(message: str) -> None:
     print(message, flush=True)
-
-
-def recreate_database(base_url: str, name: str) -> str:
-    conn = psycopg2.connect(base_url.rsplit("/", 1)[0] + "/postgres")
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        cur.execute(f'CREATE DATABASE "{name}"')
-    conn.close()
-    return base_url.rsplit("/", 1)[0] + "/" + name
 
 
 def django_setup(db_url: str) -> None:

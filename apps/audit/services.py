@@ -10,6 +10,7 @@ from django.db import connection
 from django.utils import timezone
 
 from apps.common.request_context import current_request_id
+from apps.common.rotation import pk_batches
 from apps.transparency.services import AUDIT, PENDING_TABLE, leaf_data, log_leaves_add
 from greenshield import chain
 
@@ -77,14 +78,7 @@ def audit_entries_verify(*, batch_size: int = 5000, progress=None) -> AuditVerdi
     table emptied — the transparency log shows (``verify_log``)."""
     altered: list[str] = []
     count = 0
-    last = None
-    while True:
-        batch = AuditEntry.objects.order_by("id")
-        if last is not None:
-            batch = batch.filter(id__gt=last)
-        batch = list(batch[:batch_size])
-        if not batch:
-            break
+    for batch in pk_batches(AuditEntry.objects.all(), batch_size):
         for entry in batch:
             count += 1
             try:
@@ -93,7 +87,6 @@ def audit_entries_verify(*, batch_size: int = 5000, progress=None) -> AuditVerdi
                 intact = False
             if not intact:
                 altered.append(str(entry.id))
-        last = batch[-1].id
         if progress:
             progress(len(batch))
     return AuditVerdict(not altered, count, altered)
