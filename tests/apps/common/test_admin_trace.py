@@ -9,7 +9,7 @@ import re
 from urllib.parse import quote
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -476,8 +476,8 @@ def test_the_page_says_where_the_chain_is_in_the_transparency_log(journey, as_us
 
 def test_a_control_record_changed_under_the_chain_shows_the_red_verdict_naming_it(journey, as_user):
     with connection.cursor() as cursor:
-        cursor.execute("UPDATE parcels_inspection SET result = 'PASS', sender_present = false "
-                       "WHERE acceptance_id = %s", [journey.parcel.acceptance_id])
+        cursor.execute("UPDATE parcels_inspection SET result = 'PASS', sender_present = %s WHERE acceptance_id = %s",
+                       [False, models.UUIDField().get_db_prep_value(journey.parcel.acceptance_id, connection)])
     verdict = html_lib.unescape(section(as_user("supervisor").get(page_url(journey.parcel)).content.decode(),
                                         "integrity"))
     assert "Records disagree with the chain: inspection.sender_present" in verdict and "gs-bad" in verdict

@@ -8,7 +8,7 @@ import datetime
 import hashlib
 
 import pytest
-from django.db import connection
+from django.db import connection, models
 from django.utils import timezone
 
 from apps.parcels.models import Parcel
@@ -126,10 +126,10 @@ def test_a_screening_rewritten_to_clear_makes_the_trace_invalid_and_names_the_fi
     assert client_for("screener").post("/api/v1/screenings/", screening_body(waybill, "SUSPECT"),
                                        format="json").status_code == 201
     parcel = Parcel.objects.get(waybill_no=waybill)
+    pk = models.UUIDField().get_db_prep_value(parcel.pk, connection)
     with connection.cursor() as cursor:
-        cursor.execute("UPDATE screening_screening SET result = 'CLEAR' WHERE parcel_id = %s", [parcel.pk])
-        cursor.execute("UPDATE parcels_parcel SET screening_status = 'CLEAR', status = 'ACCEPTED' WHERE id = %s",
-                       [parcel.pk])
+        cursor.execute("UPDATE screening_screening SET result = 'CLEAR' WHERE parcel_id = %s", [pk])
+        cursor.execute("UPDATE parcels_parcel SET screening_status = 'CLEAR', status = 'ACCEPTED' WHERE id = %s", [pk])
     integrity = client_for("supervisor").get(f"/api/v1/parcels/{waybill}/trace/").json()["integrity"]
     screening = Screening.objects.get(parcel=parcel)
     assert integrity["valid"] is False

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connection, models
 
 from apps.audit.models import AuditEntry
 from apps.parcels.chain import event_content
@@ -24,6 +24,11 @@ from greenshield import chain
 from .helpers import evidence, integrate_all
 
 pytestmark = pytest.mark.django_db
+
+
+def db(value):
+    """A UUID as this database stores it (SQLite: 32 hex digits), for raw SQL."""
+    return models.UUIDField().get_db_prep_value(value, connection)
 
 
 def owner_sql(*statements):
@@ -81,7 +86,7 @@ def test_rewrite_1_delete_the_last_scan_and_rewind_the_head(saved):
     before = CheckpointEvent.objects.get(parcel=parcel, seq=parcel.chain_length - 1)
     owner_sql((f'DELETE FROM "{CheckpointEvent._meta.db_table}" WHERE id = %s', [last.pk]),
               ("UPDATE parcels_parcel SET chain_head = %s, chain_length = chain_length - 1 WHERE id = %s",
-               [before.hash, parcel.pk]))
+               [before.hash, db(parcel.pk)]))
     assert verify_chains_passes()
     code, output = verify_log(path)
     assert code == 1
@@ -104,7 +109,7 @@ def test_rewrite_2_re_hash_a_whole_chain(saved):
                            "WHERE id = %s", [_json(event.detail), prev, new_hash, event.pk]))
         prev = new_hash
         new_hashes.append(new_hash)
-    statements.append(("UPDATE parcels_parcel SET chain_head = %s WHERE id = %s", [prev, parcel.pk]))
+    statements.append(("UPDATE parcels_parcel SET chain_head = %s WHERE id = %s", [prev, db(parcel.pk)]))
     statements += [("INSERT INTO transparency_pendingleaf (data, queued_at) VALUES (%s, now())"
                     if connection.vendor == "postgresql" else
                     "INSERT INTO transparency_pendingleaf (data, queued_at) VALUES (%s, CURRENT_TIMESTAMP)",
@@ -129,10 +134,11 @@ def test_rewrite_3_delete_a_parcel_with_all_its_events(saved):
     path, waybills = saved
     parcel = Parcel.objects.get(waybill_no=waybills[2])
     links = parcel.chain_length
-    owner_sql(("DELETE FROM compliance_alert WHERE parcel_id = %s", [parcel.pk]),
-              ("DELETE FROM screening_screening WHERE parcel_id = %s", [parcel.pk]),
-              (f'DELETE FROM "{CheckpointEvent._meta.db_table}" WHERE parcel_id = %s', [parcel.pk]),
-              ("DELETE FROM parcels_parcel WHERE id = %s", [parcel.pk]))
+    pk = db(parcel.pk)
+    owner_sql(("DELETE FROM compliance_alert WHERE parcel_id = %s", [pk]),
+              ("DELETE FROM screening_screening WHERE parcel_id = %s", [pk]),
+              (f'DELETE FROM "{CheckpointEvent._meta.db_table}" WHERE parcel_id = %s', [pk]),
+              ("DELETE FROM parcels_parcel WHERE id = %s", [pk]))
     assert verify_chains_passes()
     code, output = verify_log(path)
     assert code == 1
@@ -143,11 +149,12 @@ def test_rewrite_3_delete_a_parcel_with_all_its_events(saved):
 def test_rewrite_4_delete_a_refused_attempt(saved, with_audit_entry):
     path, _ = saved
     refused = AcceptanceRecord.objects.get(outcome="REFUSED")
-    statements = [("DELETE FROM compliance_alert WHERE acceptance_id = %s", [refused.pk]),
-                  ("DELETE FROM parcels_acceptanceitem WHERE acceptance_id = %s", [refused.pk]),
-                  ("DELETE FROM parcels_inspection WHERE acceptance_id = %s", [refused.pk]),
-                  ("DELETE FROM senders_verification WHERE acceptance_id = %s", [refused.pk]),
-                  ("DELETE FROM parcels_acceptancerecord WHERE id = %s", [refused.pk])]
+    pk = db(refused.pk)
+    statements = [("DELETE FROM compliance_alert WHERE acceptance_id = %s", [pk]),
+                  ("DELETE FROM parcels_acceptanceitem WHERE acceptance_id = %s", [pk]),
+                  ("DELETE FROM parcels_inspection WHERE acceptance_id = %s", [pk]),
+                  ("DELETE FROM senders_verification WHERE acceptance_id = %s", [pk]),
+                  ("DELETE FROM parcels_acceptancerecord WHERE id = %s", [pk])]
     if with_audit_entry:
         statements.append(("DELETE FROM audit_auditentry WHERE target_id = %s", [str(refused.pk)]))
     owner_sql(*statements)
@@ -176,7 +183,7 @@ def test_the_log_itself_rewritten_fails_against_the_saved_checkpoint(saved, clie
     longer hash to what was signed, and the current tree no longer extends the saved checkpoint."""
     path, _ = saved
     last_index = LogLeaf.objects.order_by("-index").values_list("index", flat=True).first()
-    owner_sql(("DELETE FROM transparency_logleaf WHERE index = %s", [last_index]))
+    owner_sql(('DELETE FROM transparency_logleaf WHERE "index" = %s', [last_index]))
     code, output = verify_log(path)
     assert code == 1 and "the log holds" in output
 
