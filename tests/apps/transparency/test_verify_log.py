@@ -223,3 +223,34 @@ def test_the_command_exits_1_as_a_process(require_postgres, world, client_for, t
     altered = run()
     assert altered.returncode == 1, altered.stdout + altered.stderr
     assert "the audit entry it commits to is gone" in altered.stdout
+
+
+def test_evidence_written_before_the_log_joins_it_by_migration(world, client_for, tmp_path):
+    """apps/tracking/migrations/0004: an installation upgraded with records but no log gets a leaf for each."""
+    import importlib
+
+    evidence(client_for, parcels=2)
+    owner_sql("DELETE FROM transparency_pendingleaf")  # as before the log existed
+    code, output = verify_log_without_checkpoint()
+    assert code == 1 and "not in the log" in output
+    backfill = importlib.import_module("apps.tracking.migrations.0004_backfill_log_leaves")
+
+    class Editor:  # what the migration uses of a schema editor (SQLite refuses a real one inside a transaction)
+        @staticmethod
+        def execute(sql):
+            with connection.cursor() as cursor:
+                cursor.execute(sql)
+
+    backfill.forwards(None, Editor())
+    integrate_all()
+    code, output = verify_log_without_checkpoint()
+    assert code == 0, output
+
+
+def verify_log_without_checkpoint() -> tuple[int, str]:
+    out = io.StringIO()
+    try:
+        call_command("verify_log", "--no-progress", stdout=out)
+    except CommandError as failure:
+        return failure.returncode, out.getvalue()
+    return 0, out.getvalue()
