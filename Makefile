@@ -35,6 +35,7 @@ beat: install
 
 bench: install
 	$(BIN)/python bench/ingest_bench.py $(BENCH_ARGS)
+	$(BIN)/python bench/log_bench.py $(LOG_BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -252,6 +252,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (one per core)")
     parser.add_argument("--database", default="greenshield_bench")
+    parser.add_argument("--port", type=int, default=0, help="gunicorn's port (default: any free one)")
     args = parser.parse_args()
     base = os.environ.get("DATABASE_URL", "postgres://root@127.0.0.1:5432/test")
     if not base.startswith("postgres"):
@@ -274,7 +275,7 @@ def main() -> None:
     raw_before = run_raw(dsn, plan, parcel_ids, refs)
     log(f"      {raw_before:,.0f} events/s")
     log(f"[3/5] starting gunicorn ({args.workers} workers)")
-    port = free_port()
+    port = args.port or free_port()
     server = start_gunicorn(db_url, port, args.workers)
     try:
         log("[4/5] full stack over HTTP")

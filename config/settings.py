@@ -18,7 +18,8 @@ if GREENSHIELD_ENV not in {"development", "production"}:
 PRODUCTION = GREENSHIELD_ENV == "production"
 
 if PRODUCTION:
-    missing = [name for name in ("DJANGO_SECRET_KEY", "GREENSHIELD_KEYS") if not os.environ.get(name)]
+    missing = [name for name in ("DJANGO_SECRET_KEY", "GREENSHIELD_KEYS", "GREENSHIELD_LOG_KEY")
+               if not os.environ.get(name)]
     if missing:
         raise ImproperlyConfigured(f"Production mode refuses to start without {', '.join(missing)}.")
 
@@ -39,6 +40,17 @@ GREENSHIELD_KEYRING_FILE = os.environ.get(
     str(Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "greenshield" / "keyring"),
 )
 
+# The transparency log's signing key: "PRIVATE+KEY+<name>+<key id>+<base64>" (python manage.py log_key prints a new
+# one). Unset in development: one is generated once and kept outside the repository. The key name is the log's
+# origin line.
+GREENSHIELD_LOG_KEY = os.environ.get("GREENSHIELD_LOG_KEY", "")
+GREENSHIELD_LOG_KEY_FILE = os.environ.get("GREENSHIELD_LOG_KEY_FILE", str(Path(GREENSHIELD_KEYRING_FILE).parent / "log-key"))
+GREENSHIELD_LOG_ORIGIN = os.environ.get("GREENSHIELD_LOG_ORIGIN", "greenshield.local/evidence-log")
+# A leaf is integrated into a signed checkpoint within this many seconds, or an alert is raised.
+GREENSHIELD_LOG_MAX_MERGE_DELAY_SECONDS = float(os.environ.get("GREENSHIELD_LOG_MAX_MERGE_DELAY_SECONDS", "10"))
+GREENSHIELD_LOG_INTEGRATE_SECONDS = float(os.environ.get("GREENSHIELD_LOG_INTEGRATE_SECONDS", "2"))
+GREENSHIELD_LOG_BATCH_SIZE = int(os.environ.get("GREENSHIELD_LOG_BATCH_SIZE", "50000"))
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -53,6 +65,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_standardized_errors",
     "apps.common",
+    "apps.transparency",
     "apps.accounts",
     "apps.organizations",
     "apps.audit",
@@ -156,6 +169,9 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-relay": {"task": "greenshield.outbox_relay", "schedule": GREENSHIELD_OUTBOX_RELAY_SECONDS},
     "unscreened-sweep": {"task": "greenshield.unscreened_sweep", "schedule": GREENSHIELD_SWEEP_SECONDS},
     "retention-sweep": {"task": "greenshield.retention_sweep", "schedule": 24 * 3600.0},
+    # One integrator at a time (an advisory lock inside it); a run that cannot start in time is dropped.
+    "log-integrate": {"task": "greenshield.log_integrate", "schedule": GREENSHIELD_LOG_INTEGRATE_SECONDS,
+                      "options": {"expires": GREENSHIELD_LOG_INTEGRATE_SECONDS}},
 }
 
 REST_FRAMEWORK = {

@@ -13,6 +13,7 @@ api_v1 = [
     path("", include("apps.compliance.api.urls")),
     path("", include("apps.tracking.api.urls")),
     path("", include("apps.audit.api.urls")),
+    path("", include("apps.transparency.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
 ]

@@ -214,6 +214,14 @@ MATRIX: list[Row] = [
     Row("GET", f"{API}audit-entries/{{pk}}/", (200, 403, 403, 200, 200, 200, 403, 401),
         (200, 403, 403, 404, 404, 200, 403, 401), "audit_entry"),
 
+    # The transparency log: any signed-in account or device (it reveals only sizes and hashes). The proofs are
+    # asked for without their parameters: 400, past authentication and permission.
+    Row("GET", f"{API}log/checkpoint/", (200,) * 7 + (401,), None, "log"),
+    Row("GET", f"{API}log/key/", (200,) * 7 + (401,)),
+    Row("GET", f"{API}log/checkpoints/", (200,) * 7 + (401,), None, "log"),
+    Row("GET", f"{API}log/proofs/inclusion/", (400,) * 7 + (401,), None, "log"),
+    Row("GET", f"{API}log/proofs/consistency/", (400,) * 7 + (401,), None, "log"),
+
     Row("GET", f"{API}schema/", (200,) * 8),
     Row("GET", f"{API}docs/", (200,) * 8),
     Row("GET", "/healthz", (200,) * 8),

@@ -55,7 +55,8 @@ class AuditEntry(models.Model):
                                      blank=True, related_name="+", db_constraint=False)
     province = models.CharField(max_length=6, blank=True)
     data = models.JSONField(default=dict, blank=True, help_text="Structured detail; never personal data.")
-    # The audit log is hash-chained like a parcel's trace: any edited or removed entry breaks the chain.
+    # Each entry's hash covers its content and is a leaf of the transparency log, which proves that no entry was
+    # removed. seq and prev_hash are kept only for entries written under the former per-entry chain.
     seq = models.BigIntegerField(unique=True, null=True, editable=False)
     prev_hash = models.CharField(max_length=64, blank=True, editable=False)
     hash = models.CharField(max_length=64, blank=True, editable=False)
@@ -63,7 +64,7 @@ class AuditEntry(models.Model):
     objects = AuditEntryQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-seq"]
+        ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["target_type", "target_id"]), models.Index(fields=["actor", "at"])]
         verbose_name_plural = "audit entries"
 

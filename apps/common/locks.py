@@ -5,7 +5,7 @@ import zlib
 
 from django.db import connection
 
-NAMESPACES = {"sender": 1, "idempotency": 2, "chain": 3, "audit": 4}
+NAMESPACES = {"sender": 1, "idempotency": 2, "chain": 3, "log": 5}
 
 
 def _int32(value: int) -> int:
@@ -20,3 +20,13 @@ def xact_lock(namespace: str, key: str) -> None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)",
                        [NAMESPACES[namespace], _int32(zlib.crc32(key.encode()))])
+
+
+def xact_try_lock(namespace: str, key: str) -> bool:
+    """Take the lock on (namespace, key) to the end of the transaction if nobody holds it; False otherwise."""
+    if connection.vendor != "postgresql":
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s, %s)",
+                       [NAMESPACES[namespace], _int32(zlib.crc32(key.encode()))])
+        return bool(cursor.fetchone()[0])

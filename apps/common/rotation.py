@@ -130,14 +130,20 @@ def verify_all(*, batch_size: int = 1000, progress: Callable[[int], None] | None
     return report
 
 
-def _iterate(model, batch_size: int) -> Iterator:
+def pk_batches(queryset, batch_size: int) -> Iterator[list]:
+    """The rows of ``queryset`` in primary-key order, a batch (one query) at a time, whatever is written meanwhile."""
     last_pk = None
     while True:
-        rows = model.objects.order_by("pk")
+        rows = queryset.order_by("pk")
         if last_pk is not None:
             rows = rows.filter(pk__gt=last_pk)
         batch = list(rows[:batch_size])
         if not batch:
             return
-        yield from batch
+        yield batch
         last_pk = batch[-1].pk
+
+
+def _iterate(model, batch_size: int) -> Iterator:
+    for batch in pk_batches(model.objects.all(), batch_size):
+        yield from batch

@@ -22,7 +22,9 @@ class Alert(models.Model):
     kind = models.CharField(max_length=40, choices=choices(AlertKind), db_index=True)
     severity = models.CharField(max_length=10, choices=choices(AlertSeverity), db_index=True)
     status = models.CharField(max_length=14, choices=choices(AlertStatus), default=AlertStatus.OPEN, db_index=True)
-    organization = models.ForeignKey("organizations.Organization", on_delete=models.PROTECT, related_name="alerts")
+    # No company for an alert about the installation itself (the transparency log falling behind): operators only.
+    organization = models.ForeignKey("organizations.Organization", on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="alerts")
     facility = models.ForeignKey("organizations.Facility", on_delete=models.PROTECT, null=True, blank=True,
                                  related_name="alerts")
     parcel = models.ForeignKey("parcels.Parcel", on_delete=models.PROTECT, null=True, blank=True,

@@ -8,6 +8,7 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.audit.services import audit_record
 from apps.common.outbox import outbox_handler, outbox_put
+from apps.transparency.services import MERGE_DELAY_TOPIC
 from greenshield import rules
 from greenshield.enums import AlertKind, AlertSeverity, AlertStatus, Role
 
@@ -55,7 +56,10 @@ def alert_province(organization, facility) -> str:
 
 def alert_recipients(alert: Alert):
     """Active supervisors of the company; for serious alerts also the regulators of the province where it
-    happened (the facility's; the company's when there is no facility)."""
+    happened (the facility's; the company's when there is no facility). An alert about the installation itself
+    (no company) goes to its operators."""
+    if alert.organization_id is None:
+        return User.objects.filter(is_superuser=True, is_active=True)
     people = Q(groups__name=Role.SUPERVISOR, organization=alert.organization_id)
     if alert.severity in REGULATOR_SEVERITIES:
         people |= Q(groups__name=Role.REGULATOR, province=alert_province(alert.organization, alert.facility))
@@ -118,3 +122,13 @@ def alerts_resolve_for_parcel(*, parcel, kinds, actor, note: str, dedup_keys=Non
         _resolve(alert, actor=actor, note=note)
         count += 1
     return count
+
+
+@outbox_handler(MERGE_DELAY_TOPIC)
+def log_merge_delay_alert(payload: dict) -> None:
+    """The transparency log's integrator let a leaf wait beyond the maximum merge delay: one alert a minute at
+    most, for the operators."""
+    alert_raise(kind=AlertKind.LOG_MERGE_DELAY, organization=None,
+                summary=f"Evidence waited {payload['delay_seconds']} s for the transparency log "
+                        f"(maximum merge delay {payload['limit_seconds']} s)",
+                detail=payload, dedup_key=f"log-merge-delay:{payload['at'][:16]}")

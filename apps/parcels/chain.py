@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
+from apps.transparency.services import LINK, log_leaves_add
 from greenshield import chain
 
 from .models import CheckpointEvent, Parcel, ParcelTerritory, VehicleTerritory
@@ -43,7 +44,8 @@ class LinkSpec:
 
 
 def chain_append(*, parcel: Parcel, links: list[LinkSpec], recorded_at=None) -> list[CheckpointEvent]:
-    """Append ``links`` in order, hashing each onto the parcel's head, and move the head."""
+    """Append ``links`` in order, hashing each onto the parcel's head, move the head, and queue each link's leaf
+    in the transparency log."""
     recorded_at = recorded_at or timezone.now()
     prev = parcel.chain_head or chain.GENESIS
     seq = parcel.chain_length
@@ -62,6 +64,7 @@ def chain_append(*, parcel: Parcel, links: list[LinkSpec], recorded_at=None) -> 
         events.append(event)
     CheckpointEvent.objects.bulk_create(events)
     territory_record(parcel_provinces={(parcel.pk, spec.facility.province) for spec in links if spec.facility})
+    log_leaves_add(LINK, [e.hash for e in events])
     parcel.chain_length = seq
     parcel.chain_head = prev
     parcel.save(update_fields=["chain_length", "chain_head", "updated_at"])

@@ -20,6 +20,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
+from django.utils.dateparse import parse_datetime
 from django.utils.http import urlencode
 
 from apps.common.admin import (
@@ -29,6 +30,7 @@ from apps.common.admin import (
     badge,
     enum_badge,
     labelled_choices_filter,
+    when,
 )
 from apps.common.admin.forms import UnechoedTextInput
 from apps.common.permissions import user_may
@@ -407,11 +409,26 @@ def _controls(trace: dict) -> list[Control]:
     ]
 
 
+def _log_line(log: dict | None) -> str:
+    if log is None:
+        return "Not yet in the transparency log (it is added within seconds)."
+    return (f"Included in the log at index {log['leaf_index']} of {log['tree_size']}, checkpoint signed "
+            f"{when(parse_datetime(log['signed_at']))}.")
+
+
 def _integrity(integrity: dict) -> dict:
+    log = _log_line(integrity["log"])
     if integrity["valid"]:
-        return {"valid": True, "text": f"Chain intact — {integrity['length']} links",
-                "help": "Every link was re-hashed just now and matches the parcel's recorded head."}
+        return {"valid": True, "text": f"Chain intact — {integrity['length']} links", "log": log,
+                "help": "Every link was re-hashed just now and matches the parcel's recorded head, and the "
+                        "inspection, verification, screenings and statuses say what the links say."}
+    if integrity["mismatches"] and integrity["first_bad_seq"] is None:
+        fields = ", ".join(m["field"] for m in integrity["mismatches"])
+        return {"valid": False, "text": f"Records disagree with the chain: {fields}", "log": log,
+                "help": "A control record or the parcel's status was changed after the chain recorded it. The "
+                        "chain's links are the evidence; report it."}
     return {"valid": False, "text": f"Chain altered at link {integrity['first_bad_seq']}: {integrity['problem']}",
+            "log": log,
             "help": "A stored link no longer matches its hash: the record was changed or removed after it was "
                     "written. Report it; do not rely on the links from this one on."}
 

@@ -2,8 +2,9 @@
 
 The path is set-based — whatever the batch size it costs a handful of queries: look up references, read the
 event ids already stored, lock the batch's parcels (in id order, so concurrent batches cannot deadlock), insert
-every new event with ``INSERT … ON CONFLICT (organization_id, event_id) DO NOTHING``, and move the parcels' chain
-heads in one ``UPDATE … FROM (VALUES …)``. Exactly-once (within the device's company) rests on the unique
+every new event with ``INSERT … ON CONFLICT (organization_id, event_id) DO NOTHING`` (queuing each stored link's
+leaf in the transparency log in the same statement), and move the parcels' chain heads in one
+``UPDATE … FROM (VALUES …)``. Exactly-once (within the device's company) rests on the unique
 ``(organization, event_id)`` and the parcel locks, never on a check-then-insert race. A device scans only at its
 own facility, and names only its company's vehicles and couriers. A bad event is rejected on its own; it never
 sinks the good ones.
@@ -24,6 +25,7 @@ from apps.organizations.models import Facility, Staff, Vehicle
 from apps.parcels.chain import territory_record
 from apps.parcels.models import AcceptanceRecord, CheckpointEvent, Parcel
 from apps.senders.services import blacklisted_staff_ids
+from apps.transparency.services import LINK, PENDING_TABLE, log_leaves_add
 from greenshield import chain, rules
 from greenshield.enums import AlertKind, CaptureStatus, EventType, Leg, Outcome
 from greenshield.plates import InvalidPlate, normalize_plate
@@ -434,6 +436,7 @@ def _insert(rows, *, device, now, actor) -> int:
             courier_id=item.courier_id, device_id=device.pk, actor=actor, location=item.location, detail=item.detail,
             flags=item.flags, content_digest=item.digest, prev_hash=prev, hash=link) for item, seq, prev, link in rows]
         CheckpointEvent.objects.bulk_create(objs)
+        log_leaves_add(LINK, [o.hash for o in objs])
         return len(objs)
     # PostgreSQL: COPY the batch into a session-local staging table, then one INSERT … SELECT … ON CONFLICT.
     # COPY's text format is far cheaper to produce and parse than a 17-column VALUES list.
@@ -454,8 +457,11 @@ def _insert(rows, *, device, now, actor) -> int:
         raw.execute(f'CREATE TEMP TABLE IF NOT EXISTS ingest_staging ON COMMIT DELETE ROWS AS '
                     f'SELECT {COLUMNS} FROM "{table}" WITH NO DATA')
         raw.copy_expert(f"COPY ingest_staging ({COLUMNS}) FROM STDIN", buffer)
-        raw.execute(f'INSERT INTO "{table}" ({COLUMNS}) SELECT {COLUMNS} FROM ingest_staging '
-                    "ON CONFLICT (organization_id, event_id) DO NOTHING")
+        # The links and their pending leaves in the transparency log, in one statement (no lock).
+        raw.execute(f'WITH stored AS (INSERT INTO "{table}" ({COLUMNS}) SELECT {COLUMNS} FROM ingest_staging '
+                    "ON CONFLICT (organization_id, event_id) DO NOTHING RETURNING hash) "
+                    f'INSERT INTO "{PENDING_TABLE}" (data, queued_at) SELECT %s || hash, %s FROM stored',
+                    [f"{LINK}:", now])
         inserted = raw.rowcount
         raw.execute("TRUNCATE ingest_staging")
     return inserted

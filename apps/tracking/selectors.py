@@ -15,10 +15,25 @@ from apps.parcels.chain import stored_link
 from apps.parcels.models import CheckpointEvent
 from apps.parcels.selectors import parcel_list
 from apps.screening.models import Screening
-from greenshield import chain, trace
+from apps.transparency.services import LINK, Inclusion, inclusion_for, leaf_data
+from greenshield import chain, controls, trace
 from greenshield.enums import EventType
 from greenshield.errors import NotFound
 from greenshield.plates import InvalidPlate, normalize_plate
+
+
+@dataclass(frozen=True)
+class Integrity:
+    """The chain re-verified on the spot, the control rows compared with it, and the head link's place in the
+    transparency log (None while it is not yet in a signed checkpoint)."""
+
+    valid: bool
+    length: int
+    head: str
+    first_bad_seq: int | None
+    problem: str
+    mismatches: list[controls.Mismatch]
+    log: Inclusion | None
 
 
 @dataclass
@@ -29,12 +44,52 @@ class Trace:
     alerts: list
     custody: list
     legs: list
-    integrity: chain.Verdict
+    integrity: Integrity
+
+
+def _recorded(parcel, screenings) -> controls.Recorded:
+    """What the control rows say, as plain values for ``greenshield.controls``."""
+    acceptance = parcel.acceptance
+    inspection = getattr(acceptance, "inspection", None)
+    verification = getattr(acceptance, "verification", None)
+    resolutions = {}
+    for s in screenings:
+        resolution = getattr(s, "resolution", None)
+        if resolution is not None:
+            resolutions[str(s.pk)] = {"result": resolution.result, "authority_report_ref": resolution.authority_report_ref}
+    return controls.Recorded(
+        acceptance_id=str(acceptance.pk), status=parcel.status, screening_status=parcel.screening_status,
+        contract_customer=parcel.contract_customer, weight_g=acceptance.weight_g,
+        recipient_region_code=acceptance.recipient_region_code,
+        inspection=None if inspection is None else {
+            "result": inspection.result, "sender_present": inspection.sender_present,
+            "safety_certificate_ref": inspection.safety_certificate_ref},
+        real_name=None if verification is None else {
+            "method": verification.method, "identity_matched": verification.identity_matched,
+            "contract_customer": verification.contract_customer, "sender": str(verification.sender_id)},
+        screenings={str(s.pk): {"result": s.result, "machine_id": s.machine_id, "image_ref": s.image_ref,
+                                "image_sha256": s.image_sha256} for s in screenings},
+        resolutions=resolutions)
+
+
+def parcel_integrity(parcel, events: list, screenings: list) -> Integrity:
+    """The chain re-hashed, the controls compared with its links, and the head's inclusion in the log."""
+    verdict = chain.verify((stored_link(e) for e in events), expected_length=parcel.chain_length,
+                           expected_head=parcel.chain_head)
+    mismatches = controls.controls_compare(
+        [controls.Link(e.seq, e.type, e.occurred_at, e.detail) for e in events], _recorded(parcel, screenings))
+    problem = verdict.problem
+    if verdict.valid and mismatches:
+        problem = "the records disagree with the chain: " + ", ".join(m.field for m in mismatches)
+    inclusion = inclusion_for(leaf_data(LINK, parcel.chain_head)) if parcel.chain_head else None
+    return Integrity(verdict.valid and not mismatches, verdict.length, verdict.head, verdict.first_bad_seq, problem,
+                     mismatches, inclusion)
 
 
 def parcel_trace(*, user, waybill_no: str) -> Trace:
-    """Five queries whatever the chain's length: the parcel with its acceptance, inspection, verification and
-    sender; the events with their facility, vehicle, courier and device; screenings with re-checks; alerts."""
+    """The same queries whatever the chain's length: the parcel with its acceptance, inspection, verification and
+    sender; the events with their facility, vehicle, courier and device; screenings with re-checks; alerts; and
+    the head link's leaf, the latest checkpoint and the few tiles of its inclusion proof."""
     parcel = (parcel_list(user=user)
               .select_related("acceptance__inspection__inspector", "acceptance__verification__verified_by",
                               "acceptance__staff", "acceptance__outlet")
@@ -43,11 +98,10 @@ def parcel_trace(*, user, waybill_no: str) -> Trace:
         raise NotFound()
     events = list(CheckpointEvent.objects.filter(parcel=parcel)
                   .select_related("facility", "vehicle", "courier", "device").order_by("seq"))
-    integrity = chain.verify((stored_link(e) for e in events), expected_length=parcel.chain_length,
-                             expected_head=parcel.chain_head)
     screenings = list(Screening.objects.filter(parcel=parcel)
                       .select_related("facility", "operator", "device", "resolution__resolved_by")
                       .order_by("screened_at"))
+    integrity = parcel_integrity(parcel, events, screenings)
     alerts = list(Alert.objects.filter(parcel=parcel).select_related("facility").order_by("created_at"))
     by_time = sorted(events, key=lambda e: (e.occurred_at, e.seq))
     facts = [trace.Fact(e.type, e.occurred_at, courier=e.courier.employee_no if e.courier else None,

@@ -10,22 +10,24 @@ from pathlib import Path
 import pytest
 
 from greenshield.crypto import generate_key_entry
+from greenshield.note import signer_generate
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def manage(*args, **env):
     base = {k: v for k, v in os.environ.items()
-            if k not in {"GREENSHIELD_KEYS", "DJANGO_SECRET_KEY", "ALLOWED_HOSTS", "GREENSHIELD_ENV"}}
+            if k not in {"GREENSHIELD_KEYS", "DJANGO_SECRET_KEY", "ALLOWED_HOSTS", "GREENSHIELD_ENV", "GREENSHIELD_LOG_KEY"}}
     base.update(env)
     return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=base, capture_output=True, text=True,
                           timeout=120)
 
 
-@pytest.mark.parametrize("missing", ["DJANGO_SECRET_KEY", "GREENSHIELD_KEYS"])
+@pytest.mark.parametrize("missing", ["DJANGO_SECRET_KEY", "GREENSHIELD_KEYS", "GREENSHIELD_LOG_KEY"])
 def test_production_refuses_to_start_without_its_secrets(missing):
     env = {"GREENSHIELD_ENV": "production", "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
-           "GREENSHIELD_KEYS": generate_key_entry("p1"), "ALLOWED_HOSTS": "gs.example.cn"}
+           "GREENSHIELD_KEYS": generate_key_entry("p1"), "ALLOWED_HOSTS": "gs.example.cn",
+           "GREENSHIELD_LOG_KEY": signer_generate("gs.example.cn/log").encode()}
     del env[missing]
     result = manage("check", **env)
     assert result.returncode != 0
@@ -35,7 +37,7 @@ def test_production_refuses_to_start_without_its_secrets(missing):
 def test_production_passes_check_deploy_at_warning_level():
     result = manage("check", "--deploy", "--fail-level", "WARNING", GREENSHIELD_ENV="production",
                     DJANGO_SECRET_KEY=secrets.token_urlsafe(64), GREENSHIELD_KEYS=generate_key_entry("p1"),
-                    ALLOWED_HOSTS="gs.example.cn")
+                    ALLOWED_HOSTS="gs.example.cn", GREENSHIELD_LOG_KEY=signer_generate("gs.example.cn/log").encode())
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 

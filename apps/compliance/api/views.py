@@ -17,7 +17,7 @@ from ..models import Alert
 
 
 class AlertSerializer(serializers.ModelSerializer):
-    organization = serializers.CharField(source="organization.code")
+    organization = serializers.CharField(source="organization.code", default=None, allow_null=True)
     facility = serializers.CharField(source="facility.code", default=None, allow_null=True)
     acknowledged_by = serializers.CharField(source="acknowledged_by.username", default=None, allow_null=True)
     resolved_by = serializers.CharField(source="resolved_by.username", default=None, allow_null=True)

@@ -165,14 +165,39 @@ class TraceAlertSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
+class MismatchSerializer(serializers.Serializer):
+    field = serializers.CharField(help_text="e.g. screening[<id>].result, parcel.screening_status")
+    chain = serializers.JSONField(help_text="What the parcel's chain says.")
+    recorded = serializers.JSONField(help_text="What the record says.")
+
+
+class LogInclusionSerializer(serializers.Serializer):
+    """The head link's leaf in the transparency log, with its inclusion proof against the latest checkpoint."""
+
+    leaf_index = serializers.IntegerField(source="index")
+    leaf_hash = serializers.SerializerMethodField()
+    tree_size = serializers.IntegerField(source="size")
+    inclusion = serializers.SerializerMethodField()
+    checkpoint = serializers.CharField(source="checkpoint.note", help_text="The signed checkpoint (C2SP note).")
+    signed_at = serializers.DateTimeField(source="checkpoint.signed_at")
+
+    def get_leaf_hash(self, inclusion) -> str:
+        return inclusion.leaf_hash.hex()
+
+    def get_inclusion(self, inclusion) -> list[str]:
+        return [h.hex() for h in inclusion.hashes]
+
+
 class IntegritySerializer(serializers.Serializer):
-    """The chain re-verified on the spot: valid, its length and head, and where it breaks."""
+    """The chain re-verified on the spot, the control rows compared with it, and its place in the log."""
 
     valid = serializers.BooleanField()
     length = serializers.IntegerField()
     head = serializers.CharField()
     problem = serializers.SerializerMethodField()
     first_bad_seq = serializers.IntegerField(allow_null=True)
+    mismatches = MismatchSerializer(many=True)
+    log = LogInclusionSerializer(allow_null=True)
 
     def get_problem(self, verdict) -> str | None:
         return verdict.problem or None

@@ -9,7 +9,7 @@ import re
 from urllib.parse import quote
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -439,3 +439,23 @@ def test_parcels_cannot_be_added_changed_or_deleted(journey, as_user, kind):
     stored = Parcel.objects.get(pk=parcel.pk)
     assert (stored.waybill_no, stored.status, stored.chain_head) == (parcel.waybill_no, parcel.status,
                                                                      parcel.chain_head)
+
+
+def test_the_page_says_where_the_chain_is_in_the_transparency_log(journey, as_user):
+    from apps.transparency.services import log_integrate
+
+    page = as_user("supervisor").get(page_url(journey.parcel)).content.decode()
+    assert "Not yet in the transparency log" in html_lib.unescape(section(page, "log-inclusion"))
+    checkpoint = log_integrate().checkpoint
+    page = as_user("supervisor").get(page_url(journey.parcel)).content.decode()
+    line = html_lib.unescape(section(page, "log-inclusion"))
+    assert "Included in the log at index " in line and f"of {checkpoint.size}, checkpoint signed" in line
+
+
+def test_a_control_record_changed_under_the_chain_shows_the_red_verdict_naming_it(journey, as_user):
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE parcels_inspection SET result = 'PASS', sender_present = %s WHERE acceptance_id = %s",
+                       [False, models.UUIDField().get_db_prep_value(journey.parcel.acceptance_id, connection)])
+    verdict = html_lib.unescape(section(as_user("supervisor").get(page_url(journey.parcel)).content.decode(),
+                                        "integrity"))
+    assert "Records disagree with the chain: inspection.sender_present" in verdict and "gs-bad" in verdict

@@ -1,5 +1,6 @@
-"""verify_chains: re-hash every parcel's trace chain and the audit log's chain; exit status 1 and what was
-altered listed if any stored link or audit entry was changed or removed."""
+"""verify_chains: re-hash every parcel's trace chain and every audit entry; exit status 1 and what was altered
+listed if any stored link or audit entry was changed (or a link removed from inside a chain). Whether whole
+records were removed or rewritten consistently is for ``verify_log``, against a saved checkpoint."""
 from __future__ import annotations
 
 import sys
@@ -8,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from apps.audit.models import AuditEntry
-from apps.audit.services import audit_chain_verify
+from apps.audit.services import audit_entries_verify
 from apps.parcels.chain import chains_verify_all
 from apps.parcels.models import Parcel
 
@@ -30,10 +31,13 @@ class Command(BaseCommand):
         bar.close()
         audit_bar = tqdm(total=AuditEntry.objects.count(), unit="entry", desc="Verifying audit log",
                          disable=no_progress, file=sys.stderr)
-        audit = audit_chain_verify(progress=audit_bar.update)
+        audit = audit_entries_verify(progress=audit_bar.update)
         audit_bar.close()
         if not audit.valid:
-            self.stdout.write(self.style.ERROR(f"The audit log was altered: {audit.problem} (entry {audit.first_bad_seq})."))
+            self.stdout.write(self.style.ERROR(f"The audit log was altered: {len(audit.altered)} entries do not match "
+                                               "their hash:"))
+            for entry_id in audit.altered:
+                self.stdout.write(f"  audit entry {entry_id}")
         else:
             self.stdout.write(self.style.SUCCESS(f"The audit log verifies ({audit.length} entries)."))
         if broken:

@@ -1,0 +1,61 @@
+"""Database guards on evidence tables, installed by migrations on PostgreSQL: TRUNCATE is refused on every
+evidence table, and UPDATE/DELETE on those that are append-only. A database owner can still disable a trigger;
+what catches that is the transparency log, not the guard.
+
+The one way past the TRUNCATE guard is the transaction-local setting ``greenshield.evidence_truncate =
+'allowed'``: the test runner's flush between transactional tests needs it, and the application never sets it."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+FUNCTION = """
+CREATE OR REPLACE FUNCTION evidence_refuse() RETURNS trigger AS $$
+BEGIN
+    IF TG_OP = 'TRUNCATE' AND current_setting('greenshield.evidence_truncate', true) = 'allowed' THEN
+        RETURN NULL;
+    END IF;
+    RAISE EXCEPTION '% is evidence (% refused)', TG_TABLE_NAME, TG_OP USING ERRCODE = 'insufficient_privilege';
+END;
+$$ LANGUAGE plpgsql;
+"""
+ALLOW_TRUNCATE = "SET LOCAL greenshield.evidence_truncate = 'allowed'"
+
+
+def _create(table: str, append_only: bool) -> str:
+    sql = (f'DROP TRIGGER IF EXISTS "{table}_no_truncate" ON "{table}";\n'
+           f'CREATE TRIGGER "{table}_no_truncate" BEFORE TRUNCATE ON "{table}" '
+           "FOR EACH STATEMENT EXECUTE FUNCTION evidence_refuse();\n")
+    if append_only:
+        sql += (f'DROP TRIGGER IF EXISTS "{table}_append_only" ON "{table}";\n'
+                f'CREATE TRIGGER "{table}_append_only" BEFORE UPDATE OR DELETE ON "{table}" '
+                "FOR EACH ROW EXECUTE FUNCTION evidence_refuse();\n")
+    return sql
+
+
+def _drop(table: str) -> str:
+    return (f'DROP TRIGGER IF EXISTS "{table}_no_truncate" ON "{table}";\n'
+            f'DROP TRIGGER IF EXISTS "{table}_append_only" ON "{table}";\n')
+
+
+def guard_operations(*, truncate_only: Iterable[str] = (), append_only: Iterable[str] = ()):
+    """``(forwards, backwards)`` for a ``RunPython`` that guards these tables."""
+    truncate_only, append_only = list(truncate_only), list(append_only)
+
+    def forwards(apps, schema_editor):
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute(FUNCTION)
+            for table in truncate_only:
+                cursor.execute(_create(table, append_only=False))
+            for table in append_only:
+                cursor.execute(_create(table, append_only=True))
+
+    def backwards(apps, schema_editor):
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        with schema_editor.connection.cursor() as cursor:
+            for table in [*truncate_only, *append_only]:
+                cursor.execute(_drop(table))
+
+    return forwards, backwards
