@@ -9,8 +9,8 @@ from apps.audit.models import AuditEntry
 from apps.parcels.models import CheckpointEvent
 from apps.transparency.models import LogLeaf
 from apps.transparency.services import log_integrate
-from tests.journeys import post_events
 from tests.helpers import accept, screening_body
+from tests.journeys import post_events
 
 
 def evidence(client_for, parcels: int = 2, scans=("ARRIVED", "SORTED")) -> list[str]:
