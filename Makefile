@@ -36,6 +36,7 @@ beat: install
 bench: install
 	$(BIN)/python bench/ingest_bench.py $(BENCH_ARGS)
 	$(BIN)/python bench/log_bench.py $(LOG_BENCH_ARGS)
+	$(BIN)/python bench/epcis_bench.py $(EPCIS_BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -129,12 +129,14 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_gunicorn(db_url: str, port: int, workers: int) -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": db_url, "DB_CONN_MAX_AGE": "600", "LOG_LEVEL": "WARNING"}
-    env.pop("REDIS_URL", None)
+def start_gunicorn(db_url: str, port: int, workers: int, env: dict | None = None) -> subprocess.Popen:
+    """gunicorn on ``db_url``; without ``env`` it runs without a broker (tasks in-process)."""
+    if env is None:
+        env = {**os.environ, "DATABASE_URL": db_url, "DB_CONN_MAX_AGE": "600", "LOG_LEVEL": "WARNING"}
+        env.pop("REDIS_URL", None)
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "config.wsgi", "-b", f"127.0.0.1:{port}", "-w", str(workers),
-         "--log-level", "warning", "--timeout", "120"], cwd=ROOT, env=env)
+         "--log-level", "warning", "--timeout", "300"], cwd=ROOT, env=env)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "apps.screening",
     "apps.tracking",
     "apps.compliance",
+    "apps.epcis",
 ]
 
 MIDDLEWARE = [
@@ -172,7 +173,23 @@ CELERY_BEAT_SCHEDULE = {
     # One integrator at a time (an advisory lock inside it); a run that cannot start in time is dropped.
     "log-integrate": {"task": "greenshield.log_integrate", "schedule": GREENSHIELD_LOG_INTEGRATE_SECONDS,
                       "options": {"expires": GREENSHIELD_LOG_INTEGRATE_SECONDS}},
+    "epcis-subscriptions": {"task": "greenshield.epcis_subscriptions_due",
+                            "schedule": float(os.environ.get("GREENSHIELD_EPCIS_POLL_SECONDS", "10"))},
 }
+# EPCIS 2.0. Identifiers are HTTP URIs under this base (parcels …/parcel/{waybill}, facilities …/facility/{code},
+# the extension namespace …/epcis/): set it once to the installation's own domain, since every identifier and every
+# event hash ID partners hold depends on it.
+GREENSHIELD_EPCIS_ID_BASE = os.environ.get("GREENSHIELD_EPCIS_ID_BASE", "https://greenshield.example")
+# Subscriptions deliver only events recorded this long ago (and before the oldest open transaction): an event
+# whose transaction commits late is still delivered, in order, exactly once.
+GREENSHIELD_EPCIS_SETTLE_SECONDS = float(os.environ.get("GREENSHIELD_EPCIS_SETTLE_SECONDS", "5"))
+GREENSHIELD_EPCIS_WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("GREENSHIELD_EPCIS_WEBHOOK_TIMEOUT_SECONDS", "10"))
+GREENSHIELD_EPCIS_RETRY_BASE_SECONDS = float(os.environ.get("GREENSHIELD_EPCIS_RETRY_BASE_SECONDS", "2"))
+GREENSHIELD_EPCIS_MAX_FAILURES = int(os.environ.get("GREENSHIELD_EPCIS_MAX_FAILURES", "12"))
+GREENSHIELD_EPCIS_PAGE_SIZE = int(os.environ.get("GREENSHIELD_EPCIS_PAGE_SIZE", "500"))
+# Webhooks to http:// and to loopback/private addresses: only outside production (local receivers in tests).
+GREENSHIELD_EPCIS_ALLOW_LOCAL_WEBHOOKS = (os.environ.get("GREENSHIELD_EPCIS_ALLOW_LOCAL_WEBHOOKS", "")
+                                          .lower() in ("1", "true")) if PRODUCTION else True
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -210,6 +227,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "ENUM_NAME_OVERRIDES": {
+        "SubscriptionStatusEnum": "apps.epcis.models.SubscriptionStatus",
+        "CaptureStatusEnum": "greenshield.enums.CaptureStatus",
         "ValidationErrorEnum": "drf_standardized_errors.openapi_serializers.ValidationErrorEnum.choices",
         "ClientErrorEnum": "drf_standardized_errors.openapi_serializers.ClientErrorEnum.choices",
         "ServerErrorEnum": "drf_standardized_errors.openapi_serializers.ServerErrorEnum.choices",

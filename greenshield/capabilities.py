@@ -27,6 +27,7 @@ class Capability(StrEnum):
     READ_AUDIT = "read_audit"
     READ_REFERENCE = "read_reference"
     VIEW_ADMIN = "view_admin"  # supervisors and regulators audit in the Django admin (read-only)
+    MANAGE_SUBSCRIPTIONS = "manage_subscriptions"  # EPCIS standing queries delivered to an agency's webhook
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ CAPABILITIES: dict[Capability, Grant] = {
     Capability.READ_AUDIT: Grant(AUDITORS, operators=True),
     Capability.READ_REFERENCE: Grant(ALL_ROLES),
     Capability.VIEW_ADMIN: Grant(AUDITORS),
+    Capability.MANAGE_SUBSCRIPTIONS: Grant(frozenset({Role.REGULATOR})),
 }
 
 

@@ -266,6 +266,21 @@ class Leg(StrEnum):
 
 
 @dataclass(frozen=True)
+class DetailField:
+    """A key a link's ``detail`` may carry: one of ``values``, or (``values`` None) the code of a locker or station.
+    Reason codes, never free text (``design.md``, "Checkpoint events")."""
+
+    key: str
+    values: tuple[str, ...] | None
+
+
+REASONS_EXCEPTION = ("DAMAGED", "LOST", "MISROUTED", "WEATHER", "OTHER")
+REASONS_DELIVERY_FAILED = ("NO_ONE_HOME", "REFUSED_BY_RECIPIENT", "WRONG_ADDRESS", "OTHER")
+REASONS_RETURNED = ("REFUSED_BY_RECIPIENT", "UNDELIVERABLE", "SENDER_REQUEST", "OTHER")
+RECEIVED_BY = ("RECIPIENT", "AGENT", "LOCKER", "STATION")
+
+
+@dataclass(frozen=True)
 class EventMeta:
     label: str
     system: bool = False  # recorded by a service (acceptance, screening, re-check), not posted by a scanner
@@ -281,6 +296,8 @@ class EventMeta:
     role: str = "scanned"  # what the named staff member did, in a reverse trace
     biz_step: str = "other"  # GS1 CBV 2.0 business step ("gs:…" for greenshield's own)
     disposition: str | None = None  # GS1 CBV 2.0 disposition after the event
+    detail: tuple[DetailField, ...] = ()  # the coded facts of ``detail`` (shared with partners in EPCIS)
+    also_biz_steps: tuple[str, ...] = ()  # other CBV steps partners' scanners use for it (EPCIS capture)
 
 
 class EventType(StrEnum):
@@ -298,14 +315,17 @@ class EventType(StrEnum):
         "Accepted at the outlet", system=True, custody=Custody.TAKES, role="accepted", biz_step="accepting",
         disposition="active")
     INSPECTED = "INSPECTED", EventMeta(
-        "Inspected at acceptance", system=True, role="inspected", biz_step="inspecting", disposition="in_progress")
+        "Inspected at acceptance", system=True, role="inspected", biz_step="inspecting", disposition="in_progress",
+        detail=(DetailField("result", tuple(InspectionResult)),))
     SCREENED = "SCREENED", EventMeta(
-        "X-ray screened", system=True, role="screened", biz_step="inspecting", disposition="in_progress")
+        "X-ray screened", system=True, role="screened", biz_step="inspecting", disposition="in_progress",
+        detail=(DetailField("result", tuple(ScreeningResult)),))
     RECHECKED = "RECHECKED", EventMeta(
-        "Open-box re-check", system=True, role="rechecked", biz_step="inspecting", disposition="in_progress")
+        "Open-box re-check", system=True, role="rechecked", biz_step="inspecting", disposition="in_progress",
+        detail=(DetailField("result", tuple(ResolutionResult)),))
     ARRIVED = "ARRIVED", EventMeta(
         "Arrived", needs_facility=True, status_after=ParcelStatus.IN_TRANSIT, custody=Custody.ENDS,
-        biz_step="arriving", disposition="in_progress")
+        biz_step="arriving", disposition="in_progress", also_biz_steps=("receiving",))
     SORTED = "SORTED", EventMeta(
         "Sorted", needs_facility=True, movement=True, status_after=ParcelStatus.IN_TRANSIT, custody=Custody.ENDS,
         biz_step="gs:sorting", disposition="in_progress")
@@ -314,7 +334,7 @@ class EventType(StrEnum):
         custody=Custody.ENDS, leg=Leg.OPENS, role="loaded", biz_step="loading", disposition="in_transit")
     DEPARTED = "DEPARTED", EventMeta(
         "Departed", needs_vehicle=True, movement=True, dispatch=True, status_after=ParcelStatus.IN_TRANSIT,
-        leg=Leg.DEPARTS, role="carried", biz_step="departing", disposition="in_transit")
+        leg=Leg.DEPARTS, role="carried", biz_step="departing", disposition="in_transit", also_biz_steps=("shipping",))
     UNLOADED = "UNLOADED", EventMeta(
         "Unloaded from vehicle", needs_vehicle=True, movement=True, status_after=ParcelStatus.IN_TRANSIT,
         custody=Custody.ENDS, leg=Leg.CLOSES, role="unloaded", biz_step="unloading", disposition="in_progress")
@@ -326,16 +346,18 @@ class EventType(StrEnum):
         custody=Custody.TAKES, role="carried", biz_step="departing", disposition="in_transit")
     DELIVERED = "DELIVERED", EventMeta(
         "Delivered", needs_courier=True, movement=True, status_after=ParcelStatus.DELIVERED,
-        custody=Custody.DELIVERS, role="delivered", biz_step="gs:delivered", disposition="gs:delivered")
+        custody=Custody.DELIVERS, role="delivered", biz_step="gs:delivered", disposition="gs:delivered",
+        detail=(DetailField("received_by", RECEIVED_BY), DetailField("point", None)))
     DELIVERY_FAILED = "DELIVERY_FAILED", EventMeta(
         "Delivery attempt failed", needs_courier=True, status_after=ParcelStatus.IN_TRANSIT, custody=Custody.TAKES,
-        role="carried", biz_step="holding", disposition="in_progress")
+        role="carried", biz_step="holding", disposition="in_progress",
+        detail=(DetailField("reason", REASONS_DELIVERY_FAILED),))
     EXCEPTION = "EXCEPTION", EventMeta(
         "Exception", needs_reason=True, status_after=ParcelStatus.EXCEPTION, role="reported", biz_step="holding",
-        disposition="unknown")
+        disposition="unknown", detail=(DetailField("reason", REASONS_EXCEPTION),))
     RETURNED = "RETURNED", EventMeta(
         "Returned to sender", status_after=ParcelStatus.RETURNED, custody=Custody.ENDS, role="returned",
-        biz_step="gs:returned", disposition="returned")
+        biz_step="gs:returned", disposition="returned", detail=(DetailField("reason", REASONS_RETURNED),))
 
     @property
     def label(self) -> str:

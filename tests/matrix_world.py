@@ -120,6 +120,24 @@ class MatrixWorld:
                 OUT: audit_record(actor=self.users["other_supervisor"], action="matrix.probe", target_type="probe",
                                   target_id="yto", organization=w.yto)}
 
+    @cached_property
+    def capture_jobs(self):
+        """An EPCIS capture job of each company's hub scanner."""
+        from apps.epcis.models import CaptureJob
+
+        w = self.world
+        return {IN: CaptureJob.objects.create(device=w.zto_device, organization=w.zto),
+                OUT: CaptureJob.objects.create(device=w.yto_device, organization=w.yto)}
+
+    @cached_property
+    def subscriptions(self):
+        """An EPCIS subscription of the Shanghai regulator, and one of the Jiangsu regulator."""
+        from apps.epcis.models import Subscription
+
+        return {scope: Subscription.objects.create(owner=self.users[owner], dest="https://agency.example/hook",
+                                                   secret="matrix-secret")
+                for scope, owner in ((IN, "regulator"), (OUT, "other_regulator"))}
+
     # What a role addresses ----------------------------------------------------------------------------------
 
     @cached_property
@@ -166,6 +184,10 @@ class MatrixWorld:
             return {"pk": self.blacklist["zto" if inside else "yto"].pk}
         if target == "audit_entry":
             return {"pk": self.audit_entries[scope].pk}
+        if target == "capture_job":
+            return {"capture_id": self.capture_jobs[scope].pk}
+        if target == "subscription":
+            return {"pk": self.subscriptions[scope].pk}
         if target in ("scan", "screened_parcel", "blacklisted_staff"):  # named in the body, not in the URL
             return {}
         if target == "log":  # the transparency log, with a signed checkpoint over this world's evidence

@@ -119,6 +119,31 @@ def oversized_batch(m, role, scope, kwargs):
     return {"events": [{**event, "event_id": str(uuid.uuid4())} for _ in range(1001)]}
 
 
+def epcis_capture(m, role, scope, kwargs):
+    from apps.epcis import vocabulary
+
+    return {"@context": vocabulary.context(), "type": "EPCISDocument", "schemaVersion": "2.0",
+            "creationDate": timezone.now().isoformat(), "epcisBody": {"eventList": [{
+                "type": "ObjectEvent", "eventTime": timezone.now().isoformat(), "eventTimeZoneOffset": "+00:00",
+                "epcList": [vocabulary.parcel_uri(m.parcel(scope).waybill_no)], "action": "OBSERVE",
+                "bizStep": "arriving", "readPoint": {"id": vocabulary.facility_uri("SH-HUB-01")}}]}}
+
+
+def capture_outcome(response, role, scope):
+    """A capture naming another company's parcel ends like an unknown waybill: nothing leaks."""
+    from apps.epcis.capture import capture_run
+
+    result = capture_run(job_id=response.json()["captureID"]).results[0]
+    if scope == IN:
+        assert result["status"] == "ACCEPTED", result
+    else:
+        assert (result["status"], result["errors"][0]["code"]) == ("REJECTED", "unknown_parcel"), result
+
+
+def subscription_body(m, role, scope, kwargs):
+    return {"dest": "https://agency.example/hook", "query": {"EQ_bizStep": "departing"}}
+
+
 def sender_search(m, role, scope, kwargs):
     return {"id_type": "RESIDENT_ID", "id_number": synthetic_resident_id(1), "reason": "matrix probe"}
 
@@ -209,6 +234,24 @@ MATRIX: list[Row] = [
     Row("POST", f"{API}senders/search/", (200, 403, 403, 200, 200, 200, 403, 401), body=sender_search),
     Row("POST", f"{API}parcels/{{waybill_no}}/reveal/", (200, 403, 403, 200, 200, 200, 403, 401),
         (200, 403, 403, 404, 404, 200, 403, 401), "parcel", reason),
+
+    # EPCIS: the trace roles read (in scope); devices capture (another company's parcel: REJECTED, see
+    # capture_outcome) and read their own company's jobs; regulators and superusers keep subscriptions (their own).
+    Row("GET", f"{API}parcels/{{waybill_no}}/epcis/", (200, 200, 403, 200, 200, 200, 403, 401),
+        (200, 404, 403, 404, 404, 200, 403, 401), "parcel"),
+    Row("GET", f"{API}epcis/events/", (200, 200, 403, 200, 200, 200, 403, 401)),
+    Row("POST", f"{API}epcis/capture/", (403, 403, 403, 403, 403, 403, 202, 401), (403, 403, 403, 403, 403, 403, 202, 401),
+        "scan", epcis_capture, verify=capture_outcome),
+    Row("GET", f"{API}epcis/capture/{{capture_id}}/", (403, 403, 403, 403, 403, 403, 200, 401),
+        (403, 403, 403, 403, 403, 403, 404, 401), "capture_job"),
+    Row("GET", f"{API}epcis/subscriptions/", (200, 403, 403, 403, 200, 403, 403, 401)),
+    Row("POST", f"{API}epcis/subscriptions/", (201, 403, 403, 403, 201, 403, 403, 401), body=subscription_body),
+    Row("GET", f"{API}epcis/subscriptions/{{pk}}/", (200, 403, 403, 403, 200, 403, 403, 401),
+        (200, 403, 403, 403, 404, 403, 403, 401), "subscription"),
+    Row("DELETE", f"{API}epcis/subscriptions/{{pk}}/", (204, 403, 403, 403, 204, 403, 403, 401),
+        (204, 403, 403, 403, 404, 403, 403, 401), "subscription"),
+    Row("POST", f"{API}epcis/subscriptions/{{pk}}/resume/", (200, 403, 403, 403, 200, 403, 403, 401),
+        (200, 403, 403, 403, 404, 403, 403, 401), "subscription"),
 
     Row("GET", f"{API}audit-entries/", (200, 403, 403, 200, 200, 200, 403, 401)),
     Row("GET", f"{API}audit-entries/{{pk}}/", (200, 403, 403, 200, 200, 200, 403, 401),

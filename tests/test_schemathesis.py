@@ -44,11 +44,17 @@ REFERENCE = r"^/api/v1/(organizations|facilities|staff|vehicles|devices)/"
 # - a supervisor does everything else: reads, trace, search, reveal, blacklist, alerts, re-checks, audit log,
 #   and signing in (POST auth/token/ takes no credentials: generated usernames meet the lockout and the
 #   login throttle, whose 429 answers are documented too).
-device_schema = schema.include(path=["/api/v1/events/", "/api/v1/screenings/"], method="POST")
+device_schema = schema.include(path=["/api/v1/events/", "/api/v1/screenings/", "/api/v1/epcis/capture/"], method="POST")
+device_jobs_schema = schema.include(path="/api/v1/epcis/capture/{capture_id}/", method="GET")
+# - regulators manage EPCIS subscriptions (supervisors get 403 there, which the permission matrix covers);
+EPCIS_SUBSCRIPTIONS = r"^/api/v1/epcis/subscriptions/"
+regulator_schema = schema.include(path_regex=EPCIS_SUBSCRIPTIONS)
 outlet_schema = schema.include(path="/api/v1/acceptances/", method="POST")
 superuser_schema = schema.include(path_regex=REFERENCE, method=["POST", "PUT", "PATCH", "DELETE"])
-supervisor_schema = (schema.exclude(path=["/api/v1/events/", "/api/v1/screenings/", "/api/v1/acceptances/"],
-                                    method="POST")
+supervisor_schema = (schema.exclude(path=["/api/v1/events/", "/api/v1/screenings/", "/api/v1/acceptances/",
+                                          "/api/v1/epcis/capture/"], method="POST")
+                     .exclude(path="/api/v1/epcis/capture/{capture_id}/", method="GET")
+                     .exclude(path_regex=EPCIS_SUBSCRIPTIONS)
                      .exclude(path_regex=REFERENCE, method=["POST", "PUT", "PATCH", "DELETE"]))
 
 # The world is built once per operation and shared by its examples, on purpose (its transaction ends with the test).
@@ -160,6 +166,20 @@ def test_scans_as_device(case, world, steer):
     case.call_and_validate(headers={"Authorization": f"Api-Key {world.zto_device.plain_api_key}"}, checks=CHECKS)
 
 
+@device_jobs_schema.parametrize()
+@HEALTH
+def test_capture_jobs_as_device(case, world, steer):
+    steer(case)
+    case.call_and_validate(headers={"Authorization": f"Api-Key {world.zto_device.plain_api_key}"}, checks=CHECKS)
+
+
+@regulator_schema.parametrize()
+@HEALTH
+def test_subscriptions_as_regulator(case, world, steer):
+    steer(case)
+    case.call_and_validate(headers=token_for(world.users["regulator"]), checks=CHECKS)
+
+
 @outlet_schema.parametrize()
 @HEALTH
 def test_acceptances_as_outlet_staff(case, world, steer):
@@ -171,7 +191,8 @@ def test_every_operation_has_a_caller():
     def operations(s):
         return {(op.ok().method.upper(), op.ok().path) for op in s.get_all_operations()}
 
-    runs = [operations(s) for s in (supervisor_schema, superuser_schema, device_schema, outlet_schema)]
+    runs = [operations(s) for s in (supervisor_schema, superuser_schema, device_schema, outlet_schema,
+                                    regulator_schema, device_jobs_schema)]
     everything = operations(schema)
     assert len(everything) > 40
     assert set().union(*runs) == everything

@@ -50,8 +50,9 @@ class Scope:
     happened, for regulators — a regulator of province P sees what any of these parts places in P: a lookup
     ending in a province code (``facility__province``), a ``TerritoryRows`` table, or a callable giving a Q.
     ``province``: without a territory, the province path regulators see it by (default: the company's registered
-    province). A ``regional_regulator`` sees the whole installation, which serves the region. ``via``: the model is visible
-    exactly when a related row (a reverse relation) is, by that model's own scope. ``operators_only``: only
+    province). A ``regional_regulator`` sees the whole installation, which serves the region. ``via``: the model
+    is visible exactly when a related row (a reverse relation) is, by that model's own scope. ``owner``: the account
+    owning it (an agency's subscription) sees it, nobody else but operators. ``operators_only``: only
     superusers see it. ``public``: every signed-in account sees it (devices see nothing)."""
 
     organization: str | None = "organization"
@@ -59,6 +60,7 @@ class Scope:
     territory: tuple[TerritoryPart, ...] = ()
     province: str | None = None
     via: str | None = None
+    owner: str | None = None
     operators_only: bool = False
     public: bool = False  # reference data every signed-in account may read (the prohibited-item catalogue)
 
@@ -66,9 +68,11 @@ class Scope:
         """The filter for ``user``; ``None`` means everything (operators)."""
         if user is None or not user.is_authenticated or is_device(user) or not user.is_active:
             return NOTHING
-        if user.is_superuser or user.role == Role.REGIONAL_REGULATOR:
+        if user.is_superuser:
             return None
-        if self.public:
+        if self.owner:
+            return Q(**{self.owner: user.pk})
+        if self.public or user.role == Role.REGIONAL_REGULATOR:
             return None
         if self.operators_only:
             return NOTHING

@@ -248,6 +248,8 @@ class CheckpointEvent(models.Model):
             models.Index(fields=["vehicle", "occurred_at"], name="tracking_ch_vehicle_194dec_idx"),
             models.Index(fields=["facility", "occurred_at"], name="tracking_ch_facilit_42e6c2_idx"),
             models.Index(fields=["device", "recorded_at"], name="tracking_ch_device__5fcb5b_idx"),
+            # EPCIS queries and subscriptions page through links in record-time order (a cursor, ties by id).
+            models.Index(fields=["recorded_at", "id"], name="tracking_ch_recorded_idx"),
         ]
 
     def __str__(self):

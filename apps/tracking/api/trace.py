@@ -1,9 +1,6 @@
 """The trace and reverse-trace endpoints (supervisors, regulators; outlet staff for their outlet's parcels)."""
 from __future__ import annotations
 
-import datetime
-
-from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
@@ -11,9 +8,9 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.common.filters import aware_instant
 from apps.common.permissions import capability_permission
 from greenshield.capabilities import Capability
-from greenshield.errors import ValidationFailed
 
 from .. import selectors
 from .serializers import CourierActivitySerializer, TraceSerializer, VehicleLoadSerializer, page_serializer
@@ -34,19 +31,7 @@ class ParcelTraceView(APIView):
 
 def _parse_time(request, name):
     raw = request.query_params.get(name)
-    if not raw:
-        return None
-    try:
-        value = parse_datetime(raw)
-        # Well-formed but impossible (month 13) or at the edge of what datetime holds (year 1 at +14:00): a
-        # client error, not an overflow in the query.
-        if value is not None and value.tzinfo is not None and not 1 < value.astimezone(datetime.UTC).year < 9999:
-            value = None
-    except (ValueError, OverflowError):
-        value = None
-    if value is None or value.tzinfo is None:
-        raise ValidationFailed(f"{name} must be an ISO 8601 time with its UTC offset.", code="invalid", attr=name)
-    return value.astimezone(datetime.UTC)  # PostgreSQL refuses offsets beyond ±16:00, which Python allows
+    return aware_instant(raw, name) if raw else None
 
 
 WINDOW = [OpenApiParameter("since", OpenApiTypes.DATETIME, description="From (inclusive), ISO 8601 with offset"),
