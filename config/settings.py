@@ -87,6 +87,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "apps.common.replica.ReadYourWritesMiddleware",
 ]
 
 if PRODUCTION:  # static files (admin) served by the app itself behind the proxy
@@ -119,6 +120,24 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+# A streaming replica (README "Scaling"): trace, reverse traces, statistics and EPCIS reads go there, writes and
+# anything that must see its own write stay on the primary (apps/common/replica.py). Unset: everything on default.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(os.environ["DATABASE_REPLICA_URL"],
+                                                 conn_max_age=DATABASES["default"]["CONN_MAX_AGE"])
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}  # tests create nothing on a read-only standby
+GREENSHIELD_REPLICA_READS = "replica" in DATABASES
+DATABASE_ROUTERS = ["apps.common.replica.ReplicaRouter"]
+# After a write, a principal's reads stay on the primary until the replica has replayed it, at most this long.
+GREENSHIELD_REPLICA_STICKY_SECONDS = float(os.environ.get("GREENSHIELD_REPLICA_STICKY_SECONDS", "60"))
+# Behind PgBouncer in transaction mode (README "Scaling"): one transaction may run on another server connection
+# than the last, so no cursor may outlive its transaction.
+GREENSHIELD_DB_POOLER = os.environ.get("GREENSHIELD_DB_POOLER", "").strip().lower()
+if GREENSHIELD_DB_POOLER not in {"", "pgbouncer"}:
+    raise ImproperlyConfigured("GREENSHIELD_DB_POOLER must be empty or 'pgbouncer'.")
+if GREENSHIELD_DB_POOLER == "pgbouncer":
+    for _database in DATABASES.values():
+        _database["DISABLE_SERVER_SIDE_CURSORS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from apps.common.fastjson import ORJSONParser, ORJSONRenderer
 from apps.common.openapi import client_error
 from apps.common.permissions import capability_permission
+from apps.common.replica import ReadsFromReplica
 from greenshield.capabilities import Capability
 from greenshield.errors import ValidationFailed
 
@@ -43,7 +44,7 @@ EPCIS_DOCUMENT = OpenApiResponse(OpenApiTypes.OBJECT, description="A GS1 EPCIS 2
                                                                   "against the GS1 EPCIS 2.0 JSON schema.")
 
 
-class ParcelEPCISView(APIView):
+class ParcelEPCISView(ReadsFromReplica, APIView):
     """A parcel's whole trace as an EPCIS 2.0 ``EPCISDocument``: every link an ObjectEvent with its CBV 2.0 event
     hash as ``eventID``. No personal data."""
 
@@ -95,7 +96,7 @@ def _documented_parameter_errors(view):
 
 
 @_documented_parameter_errors
-class EventQueryView(APIView):
+class EventQueryView(ReadsFromReplica, APIView):
     """The EPCIS event query over the links in your scope, in record-time order: filter by event time, record time
     (poll for what is new), business step, disposition, location and parcel; the next page is in the
     ``Link: <…>; rel="next"`` header."""

@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from apps.common.filters import aware_instant
 from apps.common.permissions import capability_permission
+from apps.common.replica import ReadsFromReplica
 from greenshield.capabilities import Capability
 
 from .. import selectors
@@ -18,7 +19,7 @@ from .serializers import CourierActivitySerializer, TraceSerializer, VehicleLoad
 TracePermission = capability_permission(Capability.TRACE)
 
 
-class ParcelTraceView(APIView):
+class ParcelTraceView(ReadsFromReplica, APIView):
     """A parcel's whole trace: the three controls, every link of its chain, custody, vehicles, alerts, and the
     chain's integrity re-verified on the spot."""
 
@@ -49,7 +50,7 @@ class NewestFirst(CursorPagination):
 
 @extend_validation_errors(["invalid"], field_name="since")
 @extend_validation_errors(["invalid"], field_name="until")
-class CourierParcelsView(APIView):
+class CourierParcelsView(ReadsFromReplica, APIView):
     """Every parcel a staff member accepted, inspected, screened, carried or delivered, with role and time."""
 
     permission_classes = [TracePermission]
@@ -67,7 +68,7 @@ class CourierParcelsView(APIView):
 @extend_validation_errors(["invalid"], field_name="since")
 @extend_validation_errors(["invalid"], field_name="until")
 @extend_validation_errors(["invalid"], field_name="at")
-class VehicleParcelsView(APIView):
+class VehicleParcelsView(ReadsFromReplica, APIView):
     """Parcels loaded on a vehicle in a window, with loaded and unloaded times; ``?at=T``: what was aboard."""
 
     permission_classes = [TracePermission]
