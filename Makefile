@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install migrate demo worker beat bench lint clean
+.PHONY: run test install migrate demo worker beat bench loadtest lint clean
 
 $(STAMP): requirements.txt
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -37,6 +37,11 @@ bench: install
 	$(BIN)/python bench/ingest_bench.py $(BENCH_ARGS)
 	$(BIN)/python bench/log_bench.py $(LOG_BENCH_ARGS)
 	$(BIN)/python bench/epcis_bench.py $(EPCIS_BENCH_ARGS)
+
+# The region's traffic mix through gunicorn + a Celery worker on PostgreSQL and Redis, bounded (LOADTEST_ARGS, e.g.
+# --users 18 --minutes 2), then a count of rows: nothing accepted may be lost (loadtest/run.py).
+loadtest: install
+	$(BIN)/python loadtest/run.py $(LOADTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
