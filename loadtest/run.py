@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 from bench.ingest_bench import free_port, recreate_database, start_gunicorn  # noqa: E402
 from bench.scale_sizes import report as sizes_report  # noqa: E402
 
-PASSWORD = "greenshield-demo"  # the demo network's (fixtures/demo_network.json)
+DEMO_PASSWORD = json.loads((ROOT / "fixtures" / "demo_network.json").read_text())["password"]
 ACCOUNTS = {"outlet_staff": "zto_outlet", "screener": "zto_screener", "supervisor": "zto_supervisor"}
 
 
@@ -47,7 +47,7 @@ def manage(env: dict, *args: str) -> str:
 
 def token(port: int, username: str) -> str:
     request = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/auth/token/", method="POST",
-                                     data=json.dumps({"username": username, "password": PASSWORD}).encode(),
+                                     data=json.dumps({"username": username, "password": DEMO_PASSWORD}).encode(),
                                      headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - 127.0.0.1 only
         return json.load(response)["token"]

@@ -86,9 +86,8 @@ def test_trace_from_the_replica_and_a_writer_reads_its_own_writes_while_it_lags(
     response, source = served_by(supervisor, "get", trace_url(second))
     assert response.status_code == 404 and source == "replica"
     # An audited read (sender search) stays on the primary with its audit entry, lag or not.
-    response, source = served_by(supervisor, "post", f"{API}/senders/search/",
-                                 data={"id_type": "RESIDENT_ID", "id_number": SENDER_ID, "reason": "核查可疑寄件人（案件 2026-017）"},
-                                 format="json")
+    search = {"id_type": "RESIDENT_ID", "id_number": SENDER_ID, "reason": "核查可疑寄件人（案件 2026-017）"}
+    response, source = served_by(supervisor, "post", f"{API}/senders/search/", data=search, format="json")
     assert response.status_code == 200, response.content
     [sender] = response.json()["results"]
     assert response.status_code == 200 and {p["waybill_no"] for p in sender["parcels"]} == {first, second}
