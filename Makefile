@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install migrate demo worker beat bench lint clean
+.PHONY: run test install migrate demo worker beat bench lint clean db-roles
 
 $(STAMP): requirements.txt
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -46,3 +46,8 @@ lint: install
 
 clean:
 	rm -rf $(VENV) .pytest_cache
+
+# The two PostgreSQL roles (run as a superuser; DATABASE_URL points at the database): owner runs migrations,
+# app serves. Passwords from GREENSHIELD_DB_OWNER_PASSWORD / GREENSHIELD_DB_APP_PASSWORD. See README "Database roles".
+db-roles: install
+	$(BIN)/python manage.py db_roles $(DB_ROLES_ARGS)
