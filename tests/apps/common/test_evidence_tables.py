@@ -57,3 +57,11 @@ def test_truncate_guard_triggers_are_installed_on_exactly_the_evidence_tables(re
                        "WHERE NOT t.tgisinternal AND t.tgname LIKE '%%_no_truncate'")
         guarded = {row[0] for row in cursor.fetchall()}
     assert guarded == set(EVIDENCE_TABLES)
+
+
+def test_append_only_triggers_are_installed_on_exactly_the_append_only_tables(require_postgres):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                       "WHERE NOT t.tgisinternal AND t.tgname LIKE '%%append_only' AND t.tgtype & 16 = 16")  # fires on UPDATE
+        guarded = {row[0] for row in cursor.fetchall()}
+    assert guarded == {t for t, guard in EVIDENCE_TABLES.items() if guard is Guard.APPEND_ONLY}
