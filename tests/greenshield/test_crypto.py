@@ -163,3 +163,14 @@ def test_is_current_means_gs2_under_the_primary_key():
     assert crypto.is_current(RING, crypto.encrypt(RING, "x", purpose="p.f", row_id="r"))
     assert not crypto.is_current(RING, crypto.encrypt(RING, "x", purpose="p.f", row_id="r", key_id="k1"))
     assert not crypto.is_current(RING, crypto.encrypt_legacy(RING, "x", purpose="p.f", row_id="r"))
+
+
+def test_value_key_is_hkdf_expand_of_the_field_prk_with_the_salt():
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF, HKDFExpand
+
+    salt = bytes(range(16))
+    prk = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+               info=b"greenshield/enc2/a.b").derive(RING.key("k2"))
+    expected = HKDFExpand(algorithm=hashes.SHA256(), length=32, info=b"greenshield/enc2|" + salt).derive(prk)
+    assert crypto.value_key(RING, "k2", "a.b", salt) == expected
