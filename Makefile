@@ -7,6 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: run test install migrate demo worker beat bench loadtest lint clean
+.PHONY: run test install migrate demo worker beat bench lint clean db-roles
 
 $(STAMP): requirements.txt
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -37,6 +38,7 @@ bench: install
 	$(BIN)/python bench/ingest_bench.py $(BENCH_ARGS)
 	$(BIN)/python bench/log_bench.py $(LOG_BENCH_ARGS)
 	$(BIN)/python bench/epcis_bench.py $(EPCIS_BENCH_ARGS)
+	$(BIN)/python bench/crypto_bench.py $(CRYPTO_BENCH_ARGS)
 
 # The region's traffic mix through gunicorn + a Celery worker on PostgreSQL and Redis, bounded (LOADTEST_ARGS, e.g.
 # --users 18 --minutes 2), then a count of rows: nothing accepted may be lost (loadtest/run.py).
@@ -51,3 +53,8 @@ lint: install
 
 clean:
 	rm -rf $(VENV) .pytest_cache
+
+# The two PostgreSQL roles (run as a superuser; DATABASE_URL points at the database): owner runs migrations,
+# app serves. Passwords from GREENSHIELD_DB_OWNER_PASSWORD / GREENSHIELD_DB_APP_PASSWORD. See README "Database roles".
+db-roles: install
+	$(BIN)/python manage.py db_roles $(DB_ROLES_ARGS)

@@ -40,6 +40,10 @@ GREENSHIELD_KEYRING_FILE = os.environ.get(
     str(Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "greenshield" / "keyring"),
 )
 
+# The PostgreSQL role the service runs as (manage.py db_roles creates it): when set, every migrate re-grants it
+# exactly its privileges on new tables (apps.common.db_roles).
+GREENSHIELD_DB_APP_ROLE = os.environ.get("GREENSHIELD_DB_APP_ROLE", "")
+
 # The transparency log's signing key: "PRIVATE+KEY+<name>+<key id>+<base64>" (python manage.py log_key prints a new
 # one). Unset in development: one is generated once and kept outside the repository. The key name is the log's
 # origin line.

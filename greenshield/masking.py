@@ -25,14 +25,24 @@ def mask_phone(phone: str | None) -> str:
     return MASK * max(len(digits) - 2, 0) + digits[-2:]
 
 
+#: However short the document, at least this many of its characters stay hidden: a 10-digit permit shown as
+#: "first 3 + last 4" would hide 3 digits — 1,000 candidates — while 6 hidden digits leave 10**6.
+MIN_HIDDEN = 6
+#: Long numbers (resident IDs) show the first 3 and the last 4 characters: 11010519491231002X → 110***********002X.
+LONG_PREFIX, TAIL = 3, 4
+
+
 def mask_id_number(number: str | None) -> str:
-    """First 3 and last 4 characters: 11010519491231002X → 110***********002X. Short documents keep the last 2."""
+    """Long numbers keep the first 3 and last 4 characters (110***********002X) when that still hides at least
+    ``MIN_HIDDEN``; shorter documents show at most the last 4 and always hide ``MIN_HIDDEN`` or more:
+    a 10-digit permit 1234567890 → ******7890, H1234567 → ******67, a 6-character number → ******."""
     if not number:
         return ""
     number = number.strip()
-    if len(number) >= 10:
-        return number[:3] + MASK * (len(number) - 7) + number[-4:]
-    return MASK * max(len(number) - 2, 0) + number[-2:]
+    if len(number) - LONG_PREFIX - TAIL >= MIN_HIDDEN:
+        return number[:LONG_PREFIX] + MASK * (len(number) - LONG_PREFIX - TAIL) + number[-TAIL:]
+    shown = min(TAIL, max(len(number) - MIN_HIDDEN, 0))
+    return MASK * (len(number) - shown) + (number[-shown:] if shown else "")
 
 
 def mask_address(address: str | None) -> str:

@@ -95,7 +95,7 @@ def test_a_blacklist_entry_binds_across_the_region_and_holds_no_plaintext(world,
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT id_number FROM {BlacklistEntry._meta.db_table}")
         [(stored,)] = cursor.fetchall()
-    assert stored.startswith("gs1$") and SENDER_ID not in stored
+    assert stored.startswith("gs2$") and SENDER_ID not in stored
     assert AuditEntry.objects.filter(action="blacklist.create", target_id=str(entry.pk)).exists()
 
 

@@ -7,6 +7,65 @@ The one way past the TRUNCATE guard is the transaction-local setting ``greenshie
 from __future__ import annotations
 
 from collections.abc import Iterable
+from enum import Enum
+
+
+class Guard(Enum):
+    """What the database refuses on an evidence table (and what the app role of ``db_roles`` is not granted)."""
+
+    #: TRUNCATE refused; rows change in place (statuses, retention anonymising personal data), never deleted.
+    NO_TRUNCATE = "no_truncate"
+    #: TRUNCATE, UPDATE and DELETE refused: written once.
+    APPEND_ONLY = "append_only"
+    #: TRUNCATE refused; rows are deleted one by one as they are consumed (the log integrator's pending leaves).
+    CONSUMED = "consumed"
+
+
+#: Every evidence table, the one list: ``tests/apps/common/test_evidence_tables.py`` checks that each refuses
+#: TRUNCATE on PostgreSQL and that every table of our apps is either here or in ``NOT_EVIDENCE``; ``db_roles``
+#: grants the application role no DELETE on any of them (but ``CONSUMED``) and no UPDATE on ``APPEND_ONLY`` ones.
+#: Retention [R19] needs no DELETE: it anonymises rows with an UPDATE (``apps.compliance.retention``).
+EVIDENCE_TABLES: dict[str, Guard] = {
+    "audit_auditentry": Guard.APPEND_ONLY,
+    "audit_destructionrecord": Guard.APPEND_ONLY,
+    "compliance_alert": Guard.NO_TRUNCATE,
+    "parcels_acceptanceitem": Guard.NO_TRUNCATE,
+    "parcels_acceptancerecord": Guard.NO_TRUNCATE,
+    "parcels_inspection": Guard.NO_TRUNCATE,
+    "parcels_parcel": Guard.NO_TRUNCATE,
+    "screening_resolution": Guard.NO_TRUNCATE,
+    "screening_screening": Guard.NO_TRUNCATE,
+    "senders_blacklistentry": Guard.NO_TRUNCATE,
+    "senders_verification": Guard.NO_TRUNCATE,
+    "tracking_checkpointevent": Guard.NO_TRUNCATE,
+    "transparency_logcheckpoint": Guard.APPEND_ONLY,
+    "transparency_logleaf": Guard.APPEND_ONLY,
+    "transparency_logtile": Guard.APPEND_ONLY,
+    "transparency_pendingleaf": Guard.CONSUMED,
+}
+
+#: Tables of our apps that are not evidence, and why: reference data and working state the service edits and
+#: deletes in the ordinary course.
+NOT_EVIDENCE: dict[str, str] = {
+    "accounts_device": "reference data (scanners)",
+    "accounts_deviceapikey": "credentials, rotated and revoked",
+    "accounts_user": "accounts",
+    "accounts_user_groups": "accounts",
+    "accounts_user_user_permissions": "accounts",
+    "common_idempotencyrecord": "replay cache of responses",
+    "common_outboxmessage": "delivery queue",
+    "compliance_notification": "delivery state of alerts",
+    "epcis_capturejob": "working state of a capture (the scans it stores are evidence)",
+    "epcis_subscription": "a regulator's standing query, deletable by its owner",
+    "organizations_facility": "reference data",
+    "organizations_organization": "reference data",
+    "organizations_staff": "reference data",
+    "organizations_vehicle": "reference data",
+    "parcels_parcelterritory": "derived index for territorial scoping",
+    "parcels_prohibitedcategory": "reference data",
+    "parcels_vehicleterritory": "derived index for territorial scoping",
+    "senders_sender": "deduplicated sender, anonymised by retention",
+}
 
 FUNCTION = """
 CREATE OR REPLACE FUNCTION evidence_refuse() RETURNS trigger AS $$

@@ -5,6 +5,11 @@ lazily; assigning plain text marks it for encryption at save. Its ORM lookups ra
 ``exact`` against a stored ``Ciphertext`` for compare-and-swap, are allowed), and nothing but ciphertext can
 reach the database through it: ``QuerySet.update(name="张三")`` raises ``PlaintextWriteError``.
 
+Every ``save()`` writes a value in today's format under the primary key: a stored ciphertext under another key
+(or in the old ``gs1`` format) is decrypted and sealed again, even when the field was not assigned. So an
+instance loaded before ``rotate_keys`` rewrote its row can never write the old key's ciphertext back over the
+rotated row, and retiring the old key afterwards loses nothing.
+
 ``BlindIndexField`` is the searchable companion: a truncated HMAC of the normalised plaintext, recomputed
 at every save under the primary key.
 """
@@ -14,7 +19,7 @@ from collections.abc import Callable
 
 from django.core.exceptions import FieldError
 from django.db import models
-from django.db.models.lookups import Exact, IsNull
+from django.db.models.lookups import Exact, IsNull, StartsWith
 
 from greenshield import crypto
 
@@ -79,17 +84,16 @@ class CiphertextExact(Exact):
         super().__init__(lhs, rhs)
 
 
-class UnderKey(models.Lookup):
-    """``field__under_key="k1"``: rows whose stored ciphertext was made with that key (for rotation)."""
+class CurrentUnder(StartsWith):
+    """``field__current_under="k2"``: rows whose stored value is in today's format under that key (rotation)."""
 
-    lookup_name = "under_key"
+    lookup_name = "current_under"
 
-    def as_sql(self, compiler, connection):
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        return f"{lhs} LIKE %s", [*lhs_params, f"{crypto.CIPHERTEXT_PREFIX}${self.rhs}$%"]
+    def get_prep_lookup(self):
+        return f"{crypto.CIPHERTEXT_PREFIX}${self.rhs}$"
 
-    def get_db_prep_lookup(self, value, connection):
-        return "%s", [value]
+    def get_rhs_op(self, connection, rhs):
+        return connection.operators["startswith"] % rhs  # LIKE with the key id's '_' escaped
 
 
 class EncryptedTextField(models.TextField):
@@ -134,8 +138,12 @@ class EncryptedTextField(models.TextField):
 
     def pre_save(self, model_instance, add):
         value = model_instance.__dict__.get(self.attname)
-        if value is None or isinstance(value, Ciphertext):
+        if value is None:
             return value
+        if isinstance(value, Ciphertext):
+            if crypto.is_current(crypto.current_keyring(), value):
+                return value
+            value = getattr(model_instance, self.attname)  # decrypts (raises if the key is gone): sealed again below
         if not isinstance(value, str):
             raise PlaintextWriteError(f"{self.purpose} only stores text.")
         token = self.encrypt_for(model_instance, value)
@@ -157,8 +165,8 @@ class EncryptedTextField(models.TextField):
             return IsNull
         if lookup_name == "exact":
             return CiphertextExact
-        if lookup_name == "under_key":
-            return UnderKey
+        if lookup_name == "current_under":
+            return CurrentUnder
         raise EncryptedLookupError(
             f"Encrypted field {self.name!r} cannot be filtered with {lookup_name!r}; use its blind index."
         )

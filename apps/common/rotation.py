@@ -43,10 +43,10 @@ def encrypted_models() -> list[EncryptedModel]:
 
 
 def stale_rows_q(entry: EncryptedModel, primary: str) -> Q:
-    """Rows with at least one value under a key other than the primary."""
+    """Rows with at least one value under a key other than the primary, or in the old ``gs1`` format."""
     q = Q()
     for f in entry.fields:
-        q |= Q(**{f"{f.name}__isnull": False}) & ~Q(**{f"{f.name}__under_key": primary})
+        q |= Q(**{f"{f.name}__isnull": False}) & ~Q(**{f"{f.name}__current_under": primary})
     return q
 
 
@@ -107,10 +107,24 @@ class VerifyReport:
     by_key: Counter = field(default_factory=Counter)
     failures: list = field(default_factory=list)
     values: int = 0
+    #: (model.field, "gs1$k1") → values not yet in today's format under the primary key.
+    not_current: Counter = field(default_factory=Counter)
+
+    @property
+    def ok(self) -> bool:
+        """Every value decrypts and is under the primary key: the other keys can be retired."""
+        return not self.failures and not self.not_current
+
+    def not_current_by_field(self) -> dict[str, int]:
+        totals: Counter = Counter()
+        for (field_label, _), n in self.not_current.items():
+            totals[field_label] += n
+        return dict(sorted(totals.items()))
 
 
 def verify_all(*, batch_size: int = 1000, progress: Callable[[int], None] | None = None) -> VerifyReport:
-    """Decrypt every stored value; count values per key id and record every failure (row and field)."""
+    """Decrypt every stored value; count values per key id, record every failure (row and field) and count,
+    per model.field, the values still under another key or in the old format."""
     report = VerifyReport()
     ring = crypto.current_keyring()
     for entry in encrypted_models():
@@ -122,6 +136,10 @@ def verify_all(*, batch_size: int = 1000, progress: Callable[[int], None] | None
                 report.values += 1
                 try:
                     report.by_key[crypto.ciphertext_key_id(stored)] += 1
+                    if not crypto.is_current(ring, stored):
+                        version = crypto.ciphertext_version(stored)
+                        report.not_current[(f"{entry.label}.{f.name}",
+                                            f"{version}${crypto.ciphertext_key_id(stored)}")] += 1
                     crypto.decrypt(ring, stored, purpose=f.purpose, row_id=str(row.pk))
                 except crypto.CryptoError as exc:
                     report.failures.append((entry.label, str(row.pk), f.name, type(exc).__name__))

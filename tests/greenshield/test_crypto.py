@@ -23,7 +23,7 @@ def test_ciphertext_carries_primary_key_id_and_is_randomised():
     a = crypto.encrypt(RING, "张三", purpose="p.f", row_id="r1")
     b = crypto.encrypt(RING, "张三", purpose="p.f", row_id="r1")
     assert a != b  # no deterministic ciphertext
-    assert a.startswith("gs1$k2$")
+    assert a.startswith("gs2$k2$")
     assert crypto.ciphertext_key_id(a) == "k2"
     assert "张三" not in a
 
@@ -68,7 +68,7 @@ def test_any_flipped_byte_fails(position):
         crypto.decrypt(RING, tampered, purpose="p.f", row_id="r1")
 
 
-@pytest.mark.parametrize("garbage", ["张三", "", "gs1$k2", "gs1$k2$!!!", "gs2$k2$AAAA", "gs1$k2$AAAA"])
+@pytest.mark.parametrize("garbage", ["张三", "", "gs1$k2", "gs1$k2$!!!", "gs2$k2$AAAA", "gs1$k2$AAAA", "gs3$k2$" + "A" * 80])
 def test_non_ciphertext_is_never_returned_as_data(garbage):
     with pytest.raises(crypto.DecryptionError):
         crypto.decrypt(RING, garbage, purpose="p.f", row_id="r1")
@@ -111,3 +111,66 @@ def test_keyring_repr_never_shows_key_material():
     ring = crypto.Keyring.parse(entry)
     assert entry.split("=", 1)[1] not in repr(ring)
     assert ring.serialize() == entry
+
+
+# -- gs2: a key per value (the nonce budget) --------------------------------------------------------------------
+
+@given(st.text(max_size=200), st.uuids(), st.sampled_from(["senders.sender.name", "parcels.acceptancerecord.recipient_phone"]))
+def test_gs1_values_written_by_older_installations_still_decrypt(plaintext, row, purpose):
+    legacy = crypto.encrypt_legacy(RING, plaintext, purpose=purpose, row_id=str(row), key_id="k1")
+    assert legacy.startswith("gs1$k1$")
+    assert crypto.ciphertext_version(legacy) == "gs1" and not crypto.is_current(RING, legacy)
+    assert crypto.decrypt(RING, legacy, purpose=purpose, row_id=str(row)) == plaintext
+
+
+@given(st.text(max_size=200), st.uuids())
+def test_new_values_are_gs2_with_their_own_salt_and_round_trip(plaintext, row):
+    a = crypto.encrypt(RING, plaintext, purpose="p.f", row_id=str(row))
+    b = crypto.encrypt(RING, plaintext, purpose="p.f", row_id=str(row))
+    assert a.startswith("gs2$k2$") and crypto.is_current(RING, a)
+    salt_a, salt_b = (base64.urlsafe_b64decode(t.split("$")[2] + "==")[:crypto.SALT_BYTES] for t in (a, b))
+    assert salt_a != salt_b  # so the two values were sealed under different derived keys
+    assert crypto.decrypt(RING, a, purpose="p.f", row_id=str(row)) == plaintext
+    assert crypto.decrypt(RING, b, purpose="p.f", row_id=str(row)) == plaintext
+
+
+def test_each_value_gets_its_own_key_separated_by_field():
+    salt = bytes(range(16))
+    assert crypto.value_key(RING, "k2", "a.b", salt) != crypto.value_key(RING, "k2", "a.b", bytes(16))
+    assert crypto.value_key(RING, "k2", "a.b", salt) != crypto.value_key(RING, "k2", "a.c", salt)
+    assert crypto.value_key(RING, "k2", "a.b", salt) != crypto.value_key(RING, "k1", "a.b", salt)
+    assert crypto.value_key(RING, "k2", "a.b", salt) != crypto.field_key(RING, "k2", "a.b")
+
+
+@given(st.text(min_size=1, max_size=50), st.sampled_from(["gs1", "gs2"]),
+       st.sampled_from([("p.f", "r2"), ("p.g", "r1"), ("q.f", "r1")]))
+def test_tampered_associated_data_fails_in_both_formats(plaintext, version, elsewhere):
+    seal = crypto.encrypt if version == "gs2" else crypto.encrypt_legacy
+    token = seal(RING, plaintext, purpose="p.f", row_id="r1")
+    purpose, row = elsewhere
+    with pytest.raises(crypto.DecryptionError):
+        crypto.decrypt(RING, token, purpose=purpose, row_id=row)
+
+
+def test_a_gs1_body_relabelled_gs2_or_the_reverse_does_not_decrypt():
+    for seal, other in ((crypto.encrypt, "gs1"), (crypto.encrypt_legacy, "gs2")):
+        _, key_id, body = seal(RING, "13800138000", purpose="p.f", row_id="r1").split("$")
+        with pytest.raises(crypto.DecryptionError):
+            crypto.decrypt(RING, f"{other}${key_id}${body}", purpose="p.f", row_id="r1")
+
+
+def test_is_current_means_gs2_under_the_primary_key():
+    assert crypto.is_current(RING, crypto.encrypt(RING, "x", purpose="p.f", row_id="r"))
+    assert not crypto.is_current(RING, crypto.encrypt(RING, "x", purpose="p.f", row_id="r", key_id="k1"))
+    assert not crypto.is_current(RING, crypto.encrypt_legacy(RING, "x", purpose="p.f", row_id="r"))
+
+
+def test_value_key_is_hkdf_expand_of_the_field_prk_with_the_salt():
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF, HKDFExpand
+
+    salt = bytes(range(16))
+    prk = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+               info=b"greenshield/enc2/a.b").derive(RING.key("k2"))
+    expected = HKDFExpand(algorithm=hashes.SHA256(), length=32, info=b"greenshield/enc2|" + salt).derive(prk)
+    assert crypto.value_key(RING, "k2", "a.b", salt) == expected

@@ -84,4 +84,4 @@ def test_load_demo_is_idempotent_and_stores_no_plaintext():
                            ("zto_supervisor", Role.SUPERVISOR), ("sh_regulator", Role.REGULATOR)]:
         assert User.objects.get(username=username).role == role
     staff = Staff.objects.first()
-    assert staff.__dict__["name"].startswith("gs1$")
+    assert staff.__dict__["name"].startswith("gs2$")

@@ -24,7 +24,7 @@ def raw_column(staff, column):
 def test_round_trip_and_only_ciphertext_stored():
     staff = StaffFactory(name="王小明", id_number=ID_NUMBER, phone="+8613800138000")
     stored = raw_column(staff, "id_number")
-    assert stored.startswith("gs1$") and ID_NUMBER not in stored
+    assert stored.startswith("gs2$") and ID_NUMBER not in stored
     assert "王小明" not in raw_column(staff, "name")
     fresh = Staff.objects.get(pk=staff.pk)
     assert (fresh.name, fresh.id_number, fresh.phone) == ("王小明", ID_NUMBER, "+8613800138000")
@@ -105,3 +105,27 @@ def test_compare_and_swap_on_stored_ciphertext():
     staff = StaffFactory(name="王小明")
     stored = Ciphertext(raw_column(staff, "name"))
     assert Staff.objects.filter(pk=staff.pk, name=stored).exists()
+
+
+def test_save_seals_values_under_an_old_key_or_format_again_even_when_not_assigned(settings):
+    old_ring = crypto.current_keyring().serialize()
+    staff = StaffFactory(name="王小明", id_number=ID_NUMBER, phone="+8613800138000")
+    legacy = crypto.encrypt_legacy(crypto.current_keyring(), "王小明", purpose="organizations.staff.name",
+                                   row_id=str(staff.pk))
+    Staff.objects.filter(pk=staff.pk).update(name=Ciphertext(legacy))  # what an older installation wrote
+    loaded = Staff.objects.get(pk=staff.pk)
+    settings.GREENSHIELD_KEYS = f"{crypto.generate_key_entry('knew')},{old_ring}"
+    loaded.phone = "+8613900139000"  # only the phone is assigned; name (gs1) and id_number (old key) are not
+    loaded.save()
+    for column in ("name", "id_number", "phone"):
+        assert raw_column(staff, column).startswith("gs2$knew$"), column
+    settings.GREENSHIELD_KEYS = crypto.current_keyring().serialize().split(",")[0]
+    fresh = Staff.objects.get(pk=staff.pk)  # the old key is gone: everything still reads
+    assert (fresh.name, fresh.id_number, fresh.phone) == ("王小明", ID_NUMBER, "+8613900139000")
+
+
+def test_save_of_a_current_value_keeps_its_ciphertext():
+    staff = StaffFactory(name="王小明")
+    before = raw_column(staff, "name")
+    Staff.objects.get(pk=staff.pk).save()
+    assert raw_column(staff, "name") == before

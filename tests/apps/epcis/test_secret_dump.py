@@ -23,4 +23,4 @@ def test_the_secret_is_stored_only_encrypted(require_postgres, world, client_for
             assert secret not in dump, f"{kind} dump contains the secret"
     with connection.cursor() as cursor:
         cursor.execute("SELECT secret FROM epcis_subscription")
-        assert cursor.fetchone()[0].startswith("gs1$")
+        assert cursor.fetchone()[0].startswith("gs2$")

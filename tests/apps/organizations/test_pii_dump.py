@@ -84,4 +84,4 @@ def test_no_staff_personal_data_in_the_database(require_postgres, world, client_
         stored = cursor.fetchall()
     assert len(stored) == 3
     for row in stored:
-        assert all(value.startswith("gs1$") for value in row[1:]), row[0]
+        assert all(value.startswith("gs2$") for value in row[1:]), row[0]

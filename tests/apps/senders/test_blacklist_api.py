@@ -57,7 +57,7 @@ def test_regulator_blacklists_a_sender_region_wide(world, client_for):
     assert entry.id_number == SENDER_ID  # canonical form, whatever was typed
 
     [stored] = raw_id_numbers()
-    assert stored.startswith("gs1$") and SENDER_ID not in stored and SENDER_ID.lower() not in stored
+    assert stored.startswith("gs2$") and SENDER_ID not in stored and SENDER_ID.lower() not in stored
     audit = AuditEntry.objects.get(action="blacklist.create", target_id=data["id"])
     assert audit.reason == "多次寄递违禁品" and audit.data == {"subject": "SENDER", "scope": "region"}
     assert SENDER_ID not in audit.target_repr
@@ -80,7 +80,7 @@ def test_supervisor_blacklists_a_sender_for_the_company(world, client_for):
 
     assert response.status_code == 201 and response.json()["scope"] == "COMPANY"
     [stored] = raw_id_numbers()
-    assert stored.startswith("gs1$")
+    assert stored.startswith("gs2$")
 
 
 @pytest.mark.parametrize(("kind", "employee_no"), [("supervisor", "E2001"), ("other_supervisor", "E1001"),

@@ -77,7 +77,7 @@ def test_sender_personal_data_is_stored_encrypted(world, client_for):
 
     stored = raw_row(Sender, sender.pk, "name", "id_number", "phone", "address", "id_number_index", "phone_index")
     for value in stored[:4]:
-        assert value.startswith("gs1$")
+        assert value.startswith("gs2$")
     joined = " ".join(stored)
     for plain in (SENDER["name"], SENDER_ID, SENDER["phone"], "+8613800138000", SENDER["address"]):
         assert plain not in joined

@@ -1,6 +1,8 @@
 """rotate_keys [--batch-size N] [--verify]: re-encrypt every encrypted field under the primary key of
 GREENSHIELD_KEYS (put the new key first), recompute blind indexes, then — with --verify — decrypt everything and
-report how many values each key id holds. Resumable and safe while the service writes."""
+report how many values each key id holds, and exit 1 while any value does not decrypt or is still under another
+key or in the old gs1 format (counted per model.field) — only then may the old key be retired. Resumable and
+safe while the service writes."""
 from __future__ import annotations
 
 import sys
@@ -51,8 +53,16 @@ class Command(BaseCommand):
             bar.close()
             counts = ", ".join(f"{key}: {n}" for key, n in sorted(result.by_key.items())) or "no values"
             self.stdout.write(f"Verified {result.values} values — per key id: {counts}")
-            if result.failures:
-                for label, pk, field_name, error in result.failures[:50]:
-                    self.stdout.write(self.style.ERROR(f"  cannot decrypt {label} {pk} {field_name}: {error}"))
-                raise CommandError(f"{len(result.failures)} value(s) do not decrypt", returncode=1)
-            self.stdout.write(self.style.SUCCESS("Every value decrypts."))
+            for label, pk, field_name, error in result.failures[:50]:
+                self.stdout.write(self.style.ERROR(f"  cannot decrypt {label} {pk} {field_name}: {error}"))
+            for (field_label, under), n in sorted(result.not_current.items()):
+                self.stdout.write(self.style.ERROR(f"  {field_label}: {n} value(s) under {under}, not {ring.primary_id}"))
+            if not result.ok:
+                problems = []
+                if result.failures:
+                    problems.append(f"{len(result.failures)} value(s) do not decrypt")
+                if result.not_current:
+                    problems.append(f"{sum(result.not_current.values())} value(s) not yet under {ring.primary_id} "
+                                    "(run rotate_keys again; keep the old key until this passes)")
+                raise CommandError("; ".join(problems), returncode=1)
+            self.stdout.write(self.style.SUCCESS(f"Every value decrypts. Every value is under {ring.primary_id}."))
