@@ -85,7 +85,8 @@ def _aggregate_postgresql(organization_id, rows: list[Occurrence], now) -> list[
 
     table = Alert._meta.db_table
     ids = [uuid.uuid4() for _ in rows]
-    sql = (f'INSERT INTO "{table}" AS a'  # noqa: S608 - the table from model meta, every value bound (id, kind, severity, status, organization_id, facility_id, parcel_id, '
+    # The table from model meta, every value bound.
+    sql = (f'INSERT INTO "{table}" AS a (id, kind, severity, status, organization_id, facility_id, parcel_id, '  # noqa: S608
            "waybill_no, summary, detail, aggregate_key, count, created_at, last_seen_at, note) "
            "SELECT v.id, v.kind, v.severity, %s, %s, v.facility, v.parcel, v.waybill, v.summary, v.detail, v.key, "
            "v.count, %s, %s, '' FROM unnest(%s::uuid[], %s::text[], %s::text[], %s::int[], %s::uuid[], %s::text[], "
