@@ -71,7 +71,7 @@ def alerts_aggregate(*, organization_id, occurrences: list[Occurrence], now) -> 
                "detail": {**seen.detail, "last_event_id": occurrence.detail.get("event_id")}})
     if not merged:
         return []
-    rows = list(merged.values())
+    rows = sorted(merged.values(), key=lambda r: r.aggregate_key)  # one lock order for concurrent batches
     opened = (_aggregate_postgresql if connection.vendor == "postgresql" else _aggregate_orm)(
         organization_id, rows, now)
     to_notify = [str(pk) for pk, row in opened if row.notify]
