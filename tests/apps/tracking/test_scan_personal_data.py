@@ -293,3 +293,13 @@ def test_key_rotation_re_encrypts_personal_locations(require_postgres, device, w
         assert chain_verify(Parcel.objects.get(waybill_no=waybill)).valid
     finally:
         crypto.install_keyring(ring)
+
+
+def test_the_admin_reveal_shows_the_exact_location_audited(world, client, device, waybill):
+    events_post(device, [delivered(waybill)])
+    client.force_login(world.users["regulator"])
+    parcel = Parcel.objects.get(waybill_no=waybill)
+    page = client.post(f"{PARCELS}{parcel.pk}/reveal/", {"reason": "Delivery dispute 2026-118"}).content.decode()
+    assert "revealed-locations" in page and "31.234567, 121.476543" in page
+    (entry,) = AuditEntry.objects.filter(action="pii.reveal")
+    assert "locations" in entry.data["fields"] and entry.reason == "Delivery dispute 2026-118"
