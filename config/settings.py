@@ -179,6 +179,10 @@ GREENSHIELD_UNSCREENED_MAX_HOURS = float(os.environ.get("GREENSHIELD_UNSCREENED_
 GREENSHIELD_SWEEP_SECONDS = float(os.environ.get("GREENSHIELD_SWEEP_SECONDS", "900"))
 # Scans further in the future than this (device clock skew) are rejected as occurred_in_future.
 GREENSHIELD_EVENT_MAX_FUTURE_SKEW_SECONDS = int(os.environ.get("GREENSHIELD_EVENT_MAX_FUTURE_SKEW_SECONDS", "300"))
+# Device clocks are coarse: a scan stamped up to this long before the acceptance is not "before acceptance".
+GREENSHIELD_CLOCK_SKEW_SECONDS = int(os.environ.get("GREENSHIELD_CLOCK_SKEW_SECONDS", "120"))
+# This many scans of a batch flagged alike (one device) collapse into one device-level alert with the count.
+GREENSHIELD_ALERT_BURST_THRESHOLD = int(os.environ.get("GREENSHIELD_ALERT_BURST_THRESHOLD", "20"))
 # "What was aboard at T" looks back at most this far for the loading scan.
 GREENSHIELD_MAX_LEG_HOURS = float(os.environ.get("GREENSHIELD_MAX_LEG_HOURS", "72"))
 # Retention per data class [R19], in days (the nearest published figure for express data is 3 years).
@@ -188,6 +192,8 @@ GREENSHIELD_RETENTION_DAYS = {
     # a sender's identity, from their last parcel
     "sender": int(os.environ.get("GREENSHIELD_RETENTION_SENDER_DAYS", str(3 * 365))),
     "blacklist": int(os.environ.get("GREENSHIELD_RETENTION_BLACKLIST_DAYS", "365")),
+    # where a last-mile scan happened (the recipient's door): long enough for a delivery dispute
+    "last_mile_location": int(os.environ.get("GREENSHIELD_RETENTION_LAST_MILE_LOCATION_DAYS", "180")),
 }
 CELERY_BEAT_SCHEDULE = {
     "outbox-relay": {"task": "greenshield.outbox_relay", "schedule": GREENSHIELD_OUTBOX_RELAY_SECONDS},

@@ -3,7 +3,9 @@
 Any edit or deletion of a stored link changes a hash that a later link (or the parcel's recorded head) depends
 on, so ``verify`` detects it. The canonical form is stable: sorted keys, no whitespace, UTF-8 (orjson's
 encoding, fast enough for the ingest hot path), timestamps in UTC with microseconds. Links carry ids and facts,
-never personal data.
+never personal data: a last-mile scan's location (the recipient's doorstep) is committed to by a salted digest
+(``personal_digest``), so erasing the location and its salt leaves the chain verifiable and the location
+unguessable.
 """
 from __future__ import annotations
 
@@ -38,11 +40,12 @@ def _id(value) -> str | None:
 def link_content(*, parcel, seq: int, type: str, event_id, occurred_at: datetime.datetime,
                  recorded_at: datetime.datetime, facility=None, vehicle=None, courier=None, device=None,
                  actor: str = "", location: dict | None = None, detail: dict | None = None,
-                 flags: list | None = None) -> dict:
+                 flags: list | None = None, personal_digest: str | None = None) -> dict:
     """The canonical content of one link of a parcel's chain — the only place it is built, for the links the
     services write (acceptance, inspection, screening, re-check) and the scans ingest stores alike. References
-    are ids (renaming a facility never breaks a chain); times are canonical UTC."""
-    return {
+    are ids (renaming a facility never breaks a chain); times are canonical UTC. A link with personal data
+    carries its salted digest under ``personal`` instead (links without keep the content they always had)."""
+    content = {
         "parcel": _id(parcel),
         "seq": seq,
         "type": str(type),
@@ -58,6 +61,16 @@ def link_content(*, parcel, seq: int, type: str, event_id, occurred_at: datetime
         "detail": detail if detail is not None else {},
         "flags": list(flags or ()),
     }
+    if personal_digest:
+        content["personal"] = personal_digest
+    return content
+
+
+def personal_digest(salt: str, personal: dict) -> str:
+    """The chain's commitment to a link's personal part: ``SHA-256(salt ‖ canonical JSON)``. The random salt (kept
+    encrypted next to the value) stops anyone from confirming a guessed location against the chain; once salt and
+    value are erased the digest proves nothing about either."""
+    return hashlib.sha256(bytes.fromhex(salt) + canonical_json(personal)).hexdigest()
 
 
 def link_hash(prev_hash: str, content: dict) -> str:

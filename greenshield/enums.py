@@ -4,6 +4,7 @@ event needs, what it means for movement, custody, vehicle legs and the parcel's 
 business step and disposition. Every table about a value lives on the value."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -212,6 +213,8 @@ class AlertKind(LabelledEnum):
     SEIZURE_REPORTED = "seizure_reported", "Seizure reported to the authorities", AlertSeverity.CRITICAL
     LOG_MERGE_DELAY = ("log_merge_delay", "Transparency log integration behind its maximum merge delay",
                        AlertSeverity.CRITICAL)
+    DEVICE_FLAG_BURST = ("device_flag_burst", "Burst of flagged scans from one device (its clock, its setup?)",
+                         AlertSeverity.WARNING)
 
 
 class AlertStatus(LabelledEnum):
@@ -273,7 +276,17 @@ class DetailField:
     key: str
     values: tuple[str, ...] | None
 
+    def accepts(self, value) -> bool:
+        """One of ``values``, or (``values`` None) the shape of a locker or station code — never free text."""
+        if not isinstance(value, str):
+            return False
+        if self.values is not None:
+            return value in self.values
+        return POINT_CODE.fullmatch(value) is not None
 
+
+#: A locker or station code: 2–32 ASCII letters, digits, ``-`` or ``_`` (the shape of a facility code).
+POINT_CODE = re.compile(r"[A-Za-z0-9_-]{2,32}")
 REASONS_EXCEPTION = ("DAMAGED", "LOST", "MISROUTED", "WEATHER", "OTHER")
 REASONS_DELIVERY_FAILED = ("NO_ONE_HOME", "REFUSED_BY_RECIPIENT", "WRONG_ADDRESS", "OTHER")
 REASONS_RETURNED = ("REFUSED_BY_RECIPIENT", "UNDELIVERABLE", "SENDER_REQUEST", "OTHER")
@@ -297,6 +310,10 @@ class EventMeta:
     biz_step: str = "other"  # GS1 CBV 2.0 business step ("gs:…" for greenshield's own)
     disposition: str | None = None  # GS1 CBV 2.0 disposition after the event
     detail: tuple[DetailField, ...] = ()  # the coded facts of ``detail`` (shared with partners in EPCIS)
+    # The scan's ``location`` is personal data (a last-mile scan happens at the recipient's door): stored
+    # encrypted apart from the link, shown coarse unless revealed, committed to by a salted digest in the chain,
+    # erased at retention.
+    personal_location: bool = False
     also_biz_steps: tuple[str, ...] = ()  # other CBV steps partners' scanners use for it (EPCIS capture)
 
 
@@ -343,15 +360,16 @@ class EventType(StrEnum):
         custody=Custody.TAKES, role="carried", biz_step="gs:handover", disposition="in_transit")
     OUT_FOR_DELIVERY = "OUT_FOR_DELIVERY", EventMeta(
         "Out for delivery", needs_courier=True, movement=True, status_after=ParcelStatus.OUT_FOR_DELIVERY,
-        custody=Custody.TAKES, role="carried", biz_step="departing", disposition="in_transit")
+        custody=Custody.TAKES, role="carried", biz_step="departing", disposition="in_transit",
+        personal_location=True)
     DELIVERED = "DELIVERED", EventMeta(
         "Delivered", needs_courier=True, movement=True, status_after=ParcelStatus.DELIVERED,
         custody=Custody.DELIVERS, role="delivered", biz_step="gs:delivered", disposition="gs:delivered",
-        detail=(DetailField("received_by", RECEIVED_BY), DetailField("point", None)))
+        detail=(DetailField("received_by", RECEIVED_BY), DetailField("point", None)), personal_location=True)
     DELIVERY_FAILED = "DELIVERY_FAILED", EventMeta(
         "Delivery attempt failed", needs_courier=True, status_after=ParcelStatus.IN_TRANSIT, custody=Custody.TAKES,
         role="carried", biz_step="holding", disposition="in_progress",
-        detail=(DetailField("reason", REASONS_DELIVERY_FAILED),))
+        detail=(DetailField("reason", REASONS_DELIVERY_FAILED),), personal_location=True)
     EXCEPTION = "EXCEPTION", EventMeta(
         "Exception", needs_reason=True, status_after=ParcelStatus.EXCEPTION, role="reported", biz_step="holding",
         disposition="unknown", detail=(DetailField("reason", REASONS_EXCEPTION),))

@@ -52,3 +52,13 @@ def mask_address(address: str | None) -> str:
     address = address.strip()
     keep = min(6, max(len(address) // 2, 1))
     return address[:keep] + MASK * (len(address) - keep)
+
+
+COARSE_DECIMALS = 2  # ~1 km: the district of a delivery, not the door
+
+
+def coarse_location(location: dict | None) -> dict | None:
+    """A last-mile scan's location as shown unless revealed: latitude and longitude rounded to ~1 km."""
+    if not location:
+        return None
+    return {"lat": round(float(location["lat"]), COARSE_DECIMALS), "lon": round(float(location["lon"]), COARSE_DECIMALS)}

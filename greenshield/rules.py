@@ -76,12 +76,15 @@ class ParcelFacts:
 
 
 def event_flags(*, event_type: str, occurred_at: datetime.datetime, parcel: ParcelFacts,
-                courier_in_good_standing: bool = True) -> list[str]:
+                courier_in_good_standing: bool = True,
+                clock_skew: datetime.timedelta = datetime.timedelta(0)) -> list[str]:
     """Flags for a valid scan. Scans are facts and are stored anyway; flags say what looks wrong:
-    a scan before the acceptance, a movement of a parcel on hold [R13], a dispatch without a clear screening [R11],
-    custody given to a courier who is suspended, has left or is blacklisted [R15]."""
+    a scan before the acceptance (by more than ``clock_skew``: device clocks are coarse, a whole-second clock
+    stamps a scan a second after the acceptance as a second before it), a movement of a parcel on hold [R13], a
+    dispatch without a clear screening [R11], custody given to a courier who is suspended, has left or is
+    blacklisted [R15]."""
     flags = []
-    if occurred_at < parcel.accepted_at:
+    if occurred_at < parcel.accepted_at - clock_skew:
         flags.append(EventFlag.BEFORE_ACCEPTANCE.value)
     if parcel.status == ParcelStatus.ON_HOLD and event_type in MOVEMENT_TYPES:
         flags.append(EventFlag.MOVED_WHILE_ON_HOLD.value)
@@ -90,6 +93,25 @@ def event_flags(*, event_type: str, occurred_at: datetime.datetime, parcel: Parc
     if not courier_in_good_standing:
         flags.append(EventFlag.COURIER_NOT_IN_GOOD_STANDING.value)
     return flags
+
+
+def detail_errors(*, event_type: str, detail: dict) -> list[tuple[str, str]]:
+    """``(key, problem)`` for each key of a scan's ``detail`` that its type does not allow, or whose value is not
+    one of the allowed codes (``EventType.meta.detail``). Reason codes only: no free text, no personal data
+    (a name, a phone) can ride in ``detail``. A missing or non-text ``reason`` of a type that needs one is the
+    caller's ``required``, not reported here."""
+    meta = EventType(event_type).meta
+    allowed = {spec.key: spec for spec in meta.detail}
+    problems = []
+    for key, value in detail.items():
+        spec = allowed.get(key)
+        if spec is None:
+            names = ", ".join(allowed) or "no keys"
+            problems.append((key, f"detail.{key} is not allowed for {event_type} (it takes {names})."))
+        elif not spec.accepts(value) and not (key == "reason" and meta.needs_reason and not isinstance(value, str)):
+            codes = ", ".join(spec.values) if spec.values is not None else "a locker or station code"
+            problems.append((key, f"detail.{key} must be one of {codes}."))
+    return problems
 
 
 # -- people [R15] --------------------------------------------------------------------------------------------

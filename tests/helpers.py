@@ -120,7 +120,7 @@ def scan(waybill_no: str, type: str = "ARRIVED", occurred_at: datetime.datetime 
     if type in COURIER_TYPES:
         event["courier"] = COURIER
     if type == "EXCEPTION":
-        event["detail"] = {"reason": "damaged"}
+        event["detail"] = {"reason": "DAMAGED"}
     event.update(fields)
     return event
 

@@ -118,3 +118,59 @@ def guard_operations(*, truncate_only: Iterable[str] = (), append_only: Iterable
                 cursor.execute(_drop(table))
 
     return forwards, backwards
+
+
+PERSONAL_FUNCTION = r"""
+CREATE OR REPLACE FUNCTION evidence_personal_only() RETURNS trigger AS $$
+DECLARE
+    column_name text;
+    before text;
+    after text;
+BEGIN
+    IF TG_OP <> 'UPDATE' THEN
+        RAISE EXCEPTION '% is evidence (% refused)', TG_TABLE_NAME, TG_OP USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF (to_jsonb(NEW) - TG_ARGV) IS DISTINCT FROM (to_jsonb(OLD) - TG_ARGV) THEN
+        RAISE EXCEPTION '% is evidence (UPDATE refused: only its personal columns may change)', TG_TABLE_NAME
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    FOREACH column_name IN ARRAY TG_ARGV LOOP
+        before := to_jsonb(OLD) ->> column_name;
+        after := to_jsonb(NEW) ->> column_name;
+        IF after IS NOT NULL AND after IS DISTINCT FROM before
+           AND (before IS NULL OR after !~ '^gs[0-9]+\$') THEN
+            RAISE EXCEPTION '% is evidence (UPDATE refused: %.% may only be erased or re-encrypted)',
+                TG_TABLE_NAME, TG_TABLE_NAME, column_name USING ERRCODE = 'insufficient_privilege';
+        END IF;
+    END LOOP;
+    RETURN NEW;
+END;
+$$ LANGUAGE plpgsql;
+"""
+
+
+def personal_guard_operations(*, table: str, personal_columns: Iterable[str]):
+    """``(forwards, backwards)`` for a table holding the personal part of evidence: TRUNCATE and DELETE refused,
+    UPDATE allowed only of ``personal_columns`` and only to erase them (NULL) or re-encrypt them (ciphertext over
+    ciphertext, key rotation) — never to write a value into an erased column or to change anything else."""
+    columns = ", ".join(f"'{name}'" for name in personal_columns)
+
+    def forwards(apps, schema_editor):
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute(FUNCTION)
+            cursor.execute(PERSONAL_FUNCTION)
+            cursor.execute(_create(table, append_only=False))
+            cursor.execute(f'DROP TRIGGER IF EXISTS "{table}_personal_only" ON "{table}";\n'
+                           f'CREATE TRIGGER "{table}_personal_only" BEFORE UPDATE OR DELETE ON "{table}" '
+                           f"FOR EACH ROW EXECUTE FUNCTION evidence_personal_only({columns});\n")
+
+    def backwards(apps, schema_editor):
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute(_drop(table))
+            cursor.execute(f'DROP TRIGGER IF EXISTS "{table}_personal_only" ON "{table}";')
+
+    return forwards, backwards

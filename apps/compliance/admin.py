@@ -80,7 +80,7 @@ class AlertAdmin(WaybillSearchMixin, EvidenceAdmin):
 
     selector = staticmethod(selectors.alert_list)
     list_display = ("created_at", "severity_badge", "kind_label", "status_badge", "organization", "facility",
-                    "waybill_no", "summary")
+                    "waybill_no", "summary", "count")
     list_display_links = ("created_at", "kind_label")
     list_filter = (
         ("kind", labelled_choices_filter(AlertKind)), "severity", "status",
@@ -91,7 +91,7 @@ class AlertAdmin(WaybillSearchMixin, EvidenceAdmin):
     actions = ("acknowledge_alerts", "resolve_alerts")
     fieldsets = (
         ("Alert", {"fields": ("kind_label", "severity_badge", "status_badge", "summary", "created_at",
-                              "notified_at")}),
+                              "notified_at", "count", "last_seen_at")}),
         ("Where", {"fields": ("organization", "facility", "waybill_no", "parcel_link", "acceptance_link",
                               "detail_text")}),
         ("Handling", {"fields": ("acknowledged_at", "acknowledged_by_username", "resolved_at",

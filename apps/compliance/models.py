@@ -36,6 +36,12 @@ class Alert(models.Model):
     detail = models.JSONField(default=dict, blank=True)
     dedup_key = models.CharField(max_length=200, unique=True, null=True, blank=True,
                                  help_text="Stops the same condition raising two alerts.")
+    # Alerts that aggregate (flagged scans): one OPEN alert per key — ``parcel:<id>:<kind>`` or
+    # ``device:<id>:<kind>`` — whose ``count`` grows with each occurrence (``alerts_aggregate``).
+    aggregate_key = models.CharField(max_length=200, null=True, blank=True,  # noqa: DJ001 - NULL: not aggregating
+                                     help_text="One open alert per key; further occurrences add to its count.")
+    count = models.PositiveIntegerField(default=1, db_default=1, help_text="Occurrences this alert stands for.")
+    last_seen_at = models.DateTimeField(null=True, blank=True, help_text="When the latest occurrence was recorded.")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     acknowledged_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True,
@@ -50,6 +56,8 @@ class Alert(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["aggregate_key"], condition=models.Q(status="OPEN"),
+                                               name="one_open_alert_per_aggregate")]
 
     def __str__(self):
         return f"{self.kind} {self.waybill_no or ''}".strip()

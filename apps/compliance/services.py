@@ -1,7 +1,10 @@
 """Raising, notifying, acknowledging and resolving alerts."""
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
+import uuid
+from dataclasses import dataclass
+
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -38,6 +41,93 @@ def alert_raise(*, kind: AlertKind, organization, summary: str, facility=None, p
     return alert
 
 
+@dataclass(frozen=True)
+class Occurrence:
+    """One occurrence of an aggregating condition (a flagged scan; a device's burst of them): counted into the open
+    alert of its ``aggregate_key``, or opening one. ``notify`` False: listed, but nobody's inbox gets it (the burst's
+    device-level alert speaks for it)."""
+
+    kind: str
+    aggregate_key: str
+    summary: str
+    detail: dict
+    facility_id: int | None = None
+    parcel_id: uuid.UUID | None = None
+    waybill_no: str = ""
+    count: int = 1
+    notify: bool = True
+
+
+def alerts_aggregate(*, organization_id, occurrences: list[Occurrence], now) -> list[uuid.UUID]:
+    """Count ``occurrences`` into their open alerts, set-based: one ``INSERT … ON CONFLICT (aggregate_key) WHERE
+    status = 'OPEN' DO UPDATE SET count = count + …`` for the lot (the partial unique index keeps one open alert
+    per key, whatever runs concurrently), and one outbox message notifying the alerts it opened. Returns the ids
+    of the alerts opened."""
+    merged: dict[str, Occurrence] = {}
+    for occurrence in occurrences:
+        seen = merged.get(occurrence.aggregate_key)
+        merged[occurrence.aggregate_key] = occurrence if seen is None else Occurrence(
+            **{**seen.__dict__, "count": seen.count + occurrence.count, "notify": seen.notify or occurrence.notify,
+               "detail": {**seen.detail, "last_event_id": occurrence.detail.get("event_id")}})
+    if not merged:
+        return []
+    rows = sorted(merged.values(), key=lambda r: r.aggregate_key)  # one lock order for concurrent batches
+    opened = (_aggregate_postgresql if connection.vendor == "postgresql" else _aggregate_orm)(
+        organization_id, rows, now)
+    to_notify = [str(pk) for pk, row in opened if row.notify]
+    if to_notify:
+        outbox_put(NOTIFY_TOPIC, {"alerts": to_notify})
+    return [pk for pk, _ in opened]
+
+
+def _aggregate_postgresql(organization_id, rows: list[Occurrence], now) -> list[tuple[uuid.UUID, Occurrence]]:
+    import orjson
+
+    table = Alert._meta.db_table
+    ids = [uuid.uuid4() for _ in rows]
+    # The table from model meta, every value bound.
+    sql = (f'INSERT INTO "{table}" AS a (id, kind, severity, status, organization_id, facility_id, parcel_id, '  # noqa: S608
+           "waybill_no, summary, detail, aggregate_key, count, created_at, last_seen_at, note) "
+           "SELECT v.id, v.kind, v.severity, %s, %s, v.facility, v.parcel, v.waybill, v.summary, v.detail, v.key, "
+           "v.count, %s, %s, '' FROM unnest(%s::uuid[], %s::text[], %s::text[], %s::int[], %s::uuid[], %s::text[], "
+           "%s::text[], %s::jsonb[], %s::text[], %s::int[]) "
+           "AS v(id, kind, severity, facility, parcel, waybill, summary, detail, key, count) "
+           "ON CONFLICT (aggregate_key) WHERE status = 'OPEN' DO UPDATE SET count = a.count + EXCLUDED.count, "
+           "last_seen_at = EXCLUDED.last_seen_at, "
+           "detail = a.detail || jsonb_build_object('last_event_id', EXCLUDED.detail -> 'event_id') "
+           "RETURNING id, (xmax = 0)")
+    params = [AlertStatus.OPEN.value, organization_id, now, now, [str(i) for i in ids], [r.kind for r in rows],
+              [AlertKind(r.kind).severity.value for r in rows], [r.facility_id for r in rows],
+              [None if r.parcel_id is None else str(r.parcel_id) for r in rows], [r.waybill_no for r in rows],
+              [r.summary[:300] for r in rows], [orjson.dumps(r.detail).decode() for r in rows],
+              [r.aggregate_key for r in rows], [r.count for r in rows]]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        inserted = {row[0] for row in cursor.fetchall() if row[1]}
+    return [(pk, row) for pk, row in zip(ids, rows, strict=True) if pk in inserted]
+
+
+def _aggregate_orm(organization_id, rows: list[Occurrence], now) -> list[tuple[uuid.UUID, Occurrence]]:
+    """The same, one row at a time (SQLite: development and the quick test run)."""
+    opened = []
+    for row in rows:
+        alert = Alert.objects.select_for_update().filter(aggregate_key=row.aggregate_key,
+                                                         status=AlertStatus.OPEN).first()
+        if alert is not None:
+            alert.count += row.count
+            alert.last_seen_at = now
+            alert.detail = {**alert.detail, "last_event_id": row.detail.get("event_id")}
+            alert.save(update_fields=["count", "last_seen_at", "detail"])
+            continue
+        alert = Alert.objects.create(kind=row.kind, severity=AlertKind(row.kind).severity,
+                                     organization_id=organization_id, facility_id=row.facility_id,
+                                     parcel_id=row.parcel_id, waybill_no=row.waybill_no, summary=row.summary[:300],
+                                     detail=row.detail, aggregate_key=row.aggregate_key, count=row.count,
+                                     created_at=now, last_seen_at=now)
+        opened.append((alert.pk, row))
+    return opened
+
+
 def attempt_refused(*, actor, kind: AlertKind, organization, summary: str, audit_action: str, reason: str,
                     facility=None, detail: dict | None = None, target=None, target_repr: str = "") -> None:
     """Record a refused attempt as a fact — an alert and an audit entry — in a transaction of its own, so the
@@ -69,12 +159,20 @@ def alert_recipients(alert: Alert):
 
 @outbox_handler(NOTIFY_TOPIC)
 def alert_notify(payload: dict) -> None:
-    """Deliver an alert to the inboxes of the people who must see it (exactly once per person)."""
-    alert = Alert.objects.select_related("organization", "facility").get(pk=payload["alert"])
-    recipients = list(alert_recipients(alert))
-    Notification.objects.bulk_create([Notification(alert=alert, recipient=user) for user in recipients],
-                                     ignore_conflicts=True)
-    Alert.objects.filter(pk=alert.pk, notified_at__isnull=True).update(notified_at=timezone.now())
+    """Deliver alerts (``alert``: one; ``alerts``: a batch's) to the inboxes of the people who must see them
+    (exactly once per person), looking up each distinct audience once."""
+    ids = payload.get("alerts") or [payload["alert"]]
+    audiences: dict[tuple, list] = {}
+    notifications = []
+    alerts = list(Alert.objects.select_related("organization", "facility").filter(pk__in=ids))
+    for alert in alerts:
+        audience = (alert.organization_id, alert.severity in REGULATOR_SEVERITIES,
+                    alert_province(alert.organization, alert.facility) if alert.organization_id else None)
+        if audience not in audiences:
+            audiences[audience] = list(alert_recipients(alert))
+        notifications += [Notification(alert=alert, recipient=user) for user in audiences[audience]]
+    Notification.objects.bulk_create(notifications, ignore_conflicts=True)
+    Alert.objects.filter(pk__in=[a.pk for a in alerts], notified_at__isnull=True).update(notified_at=timezone.now())
 
 
 @transaction.atomic

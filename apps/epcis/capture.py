@@ -139,7 +139,7 @@ def map_event(event, namespaces: dict, document_context) -> list[dict]:
         value = extensions.get(v.camel(spec.key))
         if value is None:
             continue
-        if not isinstance(value, str) or (spec.values is not None and value not in spec.values):
+        if not spec.accepts(value):  # the allow-list of greenshield.enums, as for native scans
             return rejected(_reject("invalid", f"gs:{v.camel(spec.key)} must be one of "
                                                f"{', '.join(spec.values or ('a code',))}.", f"gs:{v.camel(spec.key)}"))
         detail[spec.key] = value

@@ -59,15 +59,10 @@ def object_event(link, *, waybill_no: str, context: list | None = None) -> dict:
     detail = link.detail or {}
     for spec in meta.detail:
         value = detail.get(spec.key)
-        if isinstance(value, str) and (value in spec.values if spec.values is not None else _is_code(value)):
+        if spec.accepts(value):
             event[v.ext(v.camel(spec.key))] = value
     event["eventID"] = v.event_id(event, context or v.context())
     return event
-
-
-def _is_code(value: str) -> bool:
-    """A locker or station code: the shape of a facility code, never free text."""
-    return 2 <= len(value) <= 32 and all(c.isascii() and (c.isalnum() or c in "-_") for c in value)
 
 
 def events_of(links, context: list | None = None) -> list[dict]:

@@ -3,15 +3,18 @@ created the parcel). A link's canonical content comes from ``greenshield.chain.l
 shared with scan ingest."""
 from __future__ import annotations
 
+import secrets
 import uuid
 from dataclasses import dataclass, field
 
+from django.db import connection
 from django.utils import timezone
 
 from apps.transparency.services import LINK, log_leaves_add
-from greenshield import chain
+from greenshield import chain, rules
+from greenshield.enums import EventType
 
-from .models import CheckpointEvent, Parcel, ParcelTerritory, VehicleTerritory
+from .models import CheckpointEvent, LinkPersonalData, Parcel, ParcelTerritory, VehicleTerritory
 
 
 def event_content(event: CheckpointEvent) -> dict:
@@ -20,7 +23,8 @@ def event_content(event: CheckpointEvent) -> dict:
         parcel=event.parcel_id, seq=event.seq, type=event.type, event_id=event.event_id,
         occurred_at=event.occurred_at, recorded_at=event.recorded_at, facility=event.facility_id,
         vehicle=event.vehicle_id, courier=event.courier_id, device=event.device_id, actor=event.actor,
-        location=event.location, detail=event.detail, flags=event.flags)
+        location=event.location, detail=event.detail, flags=event.flags,
+        personal_digest=event.personal_digest or None)
 
 
 def stored_link(event: CheckpointEvent) -> chain.StoredLink:
@@ -46,6 +50,9 @@ class LinkSpec:
 def chain_append(*, parcel: Parcel, links: list[LinkSpec], recorded_at=None) -> list[CheckpointEvent]:
     """Append ``links`` in order, hashing each onto the parcel's head, move the head, and queue each link's leaf
     in the transparency log."""
+    for spec in links:
+        if not EventType(spec.type).meta.system and rules.detail_errors(event_type=spec.type, detail=spec.detail):
+            raise ValueError(f"{spec.type} detail {sorted(spec.detail)} is not the type's coded facts")
     recorded_at = recorded_at or timezone.now()
     prev = parcel.chain_head or chain.GENESIS
     seq = parcel.chain_length
@@ -69,6 +76,53 @@ def chain_append(*, parcel: Parcel, links: list[LinkSpec], recorded_at=None) -> 
     parcel.chain_head = prev
     parcel.save(update_fields=["chain_length", "chain_head", "updated_at"])
     return events
+
+
+@dataclass(frozen=True)
+class PersonalSeal:
+    """A link's personal part ready to store: its row id, the ciphertexts (bound to that row) of the value and of a
+    fresh random salt, and the salted digest the link commits to."""
+
+    id: uuid.UUID
+    location: str
+    salt: str
+    digest: str
+
+
+def personal_seal(personal: dict) -> PersonalSeal:
+    salt = secrets.token_hex(16)
+    row = LinkPersonalData(id=uuid.uuid4())
+    fields = {f.name: f for f in LinkPersonalData._meta.concrete_fields}
+    return PersonalSeal(row.id, fields["location"].encrypt_for(row, chain.canonical_json(personal).decode()),
+                        fields["salt"].encrypt_for(row, salt), chain.personal_digest(salt, personal))
+
+
+def personal_rows_insert(rows: list[tuple[PersonalSeal, uuid.UUID, int, object]]) -> None:
+    """Store sealed personal parts ``(seal, parcel id, seq, occurred_at)`` next to their links (already inserted),
+    in one statement."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        events = {(p, s): pk for pk, p, s in CheckpointEvent.objects.filter(
+            parcel_id__in={r[1] for r in rows}, seq__in={r[2] for r in rows}).values_list("pk", "parcel_id", "seq")}
+        objs = []
+        for seal, parcel_id, seq, occurred_at in rows:
+            obj = LinkPersonalData(id=seal.id, event_id=events[(parcel_id, seq)], occurred_at=occurred_at)
+            obj.__dict__["location"], obj.__dict__["salt"] = seal.location, seal.salt
+            objs.append(obj)
+        LinkPersonalData.objects.bulk_create(objs)
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'INSERT INTO "{LinkPersonalData._meta.db_table}" (id, event_id, occurred_at, location, salt) '  # noqa: S608
+            "SELECT v.id, e.id, v.occurred_at, v.location, v.salt "
+            "FROM unnest(%s::uuid[], %s::uuid[], %s::int[], %s::timestamptz[], %s::text[], %s::text[]) "
+            "AS v(id, parcel, seq, occurred_at, location, salt) "
+            f'JOIN "{CheckpointEvent._meta.db_table}" e ON e.parcel_id = v.parcel AND e.seq = v.seq',
+            [[str(r[0].id) for r in rows], [str(r[1]) for r in rows], [r[2] for r in rows], [r[3] for r in rows],
+             [str(r[0].location) for r in rows], [str(r[0].salt) for r in rows]])
+        if cursor.rowcount != len(rows):
+            raise RuntimeError("a link's personal part found no link")
 
 
 def territory_record(*, parcel_provinces=(), vehicle_provinces=()) -> None:

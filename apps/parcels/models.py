@@ -1,6 +1,7 @@
 """Parcels and every acceptance attempt (accepted or refused), with items, inspection and recipient."""
 from __future__ import annotations
 
+import json
 import uuid
 
 from django.core.validators import MinValueValidator, RegexValidator
@@ -233,6 +234,8 @@ class CheckpointEvent(models.Model):
     detail = models.JSONField(default=dict, blank=True)
     flags = models.JSONField(default=list, blank=True)
     content_digest = models.CharField(max_length=64, blank=True)
+    # The chain's salted commitment to the link's personal part (``LinkPersonalData``); empty when it has none.
+    personal_digest = models.CharField(max_length=64, blank=True, default="", db_default="")
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
 
@@ -254,6 +257,37 @@ class CheckpointEvent(models.Model):
 
     def __str__(self):
         return f"{self.type} #{self.seq}"
+
+
+class LinkPersonalData(models.Model):
+    """The personal part of a chain link — the location of a last-mile scan (``EventType.meta.personal_location``:
+    the recipient's doorstep) — encrypted and bound to this row, with the random salt of the link's
+    ``personal_digest``. Kept apart from the link so that retention can erase value and salt (the only update the
+    database allows here, besides key rotation re-encrypting them) while the chain still verifies."""
+
+    scoped_by = Scope(organization="event__parcel__organization", facility="event__parcel__outlet",
+                      territory=(TerritoryRows("territories", "event__parcel"),))
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    event = models.OneToOneField(CheckpointEvent, on_delete=models.PROTECT, related_name="personal")
+    occurred_at = models.DateTimeField(db_index=True, help_text="When the scan happened (retention counts from it).")
+    location = EncryptedTextField(help_text="The scan's location as canonical JSON; erased at retention.")
+    salt = EncryptedTextField(help_text="Hex salt of the link's personal digest; erased with the location.")
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "personal part of a link"
+        verbose_name_plural = "personal parts of links"
+
+    def __str__(self):
+        return f"personal data of link {self.event_id}"
+
+    @property
+    def location_value(self) -> dict | None:
+        """The location in clear (None once erased). Only for the audited reveal and the coarse display."""
+        plain = self.location
+        return None if plain is None else json.loads(plain)
 
 
 class ParcelTerritory(models.Model):

@@ -24,7 +24,7 @@ from greenshield.errors import PermissionDenied, ValidationFailed
 from greenshield.identity import identity_index_value
 
 from .chain import LinkSpec, chain_append
-from .models import AcceptanceItem, AcceptanceRecord, Inspection, Parcel, ProhibitedCategory
+from .models import AcceptanceItem, AcceptanceRecord, Inspection, LinkPersonalData, Parcel, ProhibitedCategory
 
 
 def prohibited_categories_load(path=None) -> int:
@@ -198,13 +198,19 @@ def parcel_reveal(*, user, parcel: Parcel, reason: str, legal_basis: str = "", c
         raise ValidationFailed("Give the reason for revealing personal data.", code="reason_required", attr="reason")
     # The entry belongs to the province where the personal data was collected (the accepting outlet's), so that
     # province's regulator sees every disclosure of it, whoever made it.
+    personal = list(LinkPersonalData.objects.filter(event__parcel=parcel, location__isnull=False)
+                    .select_related("event").order_by("event__seq"))
+    fields = ["sender", "recipient", *(["locations"] if personal else [])]
     audit_record(actor=user, action="pii.reveal", target=parcel, target_repr=parcel.waybill_no, reason=reason.strip(),
                  organization=parcel.organization, province=parcel.outlet.province,
-                 data={"fields": ["sender", "recipient"], "legal_basis": legal_basis, "case_reference": case_reference,
-                       "by_province": getattr(user, "province", "") or ""})
+                 data={"fields": fields, "legal_basis": legal_basis, "case_reference": case_reference,
+                       "by_province": getattr(user, "province", "") or "",
+                       **({"links": [p.event.seq for p in personal]} if personal else {})})
     acceptance = parcel.acceptance
     return {"waybill_no": parcel.waybill_no, "sender": acceptance.unmasked_sender,
-            "recipient": acceptance.unmasked_recipient}
+            "recipient": acceptance.unmasked_recipient,
+            "locations": [{"event_id": str(p.event.event_id), "seq": p.event.seq, "type": p.event.type,
+                           "occurred_at": p.event.occurred_at, "location": p.location_value} for p in personal]}
 
 
 @transaction.atomic

@@ -8,6 +8,12 @@ leaf in the transparency log in the same statement), and move the parcels' chain
 ``(organization, event_id)`` and the parcel locks, never on a check-then-insert race. A device scans only at its
 own facility, and names only its company's vehicles and couriers. A bad event is rejected on its own; it never
 sinks the good ones.
+
+``detail`` carries only the coded facts its type allows (``EventType.meta.detail``), so no name or phone can ride
+in it. The location of a last-mile scan (``meta.personal_location``) is personal data: it goes, encrypted with a
+random salt, into ``LinkPersonalData``, and the link commits to ``SHA-256(salt ‖ location)`` instead. Flagged
+scans raise their alerts set-based and aggregated (``alerts_aggregate``): one open alert per (parcel, kind), and a
+burst of one kind from the device collapsed into one device-level alert with a count.
 """
 from __future__ import annotations
 
@@ -22,11 +28,11 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.organizations.models import Facility, Staff, Vehicle
-from apps.parcels.chain import territory_record
+from apps.parcels.chain import PersonalSeal, personal_rows_insert, personal_seal, territory_record
 from apps.parcels.models import AcceptanceRecord, CheckpointEvent, Parcel
 from apps.senders.services import blacklisted_staff_ids
 from apps.transparency.services import LINK, PENDING_TABLE, log_leaves_add
-from greenshield import chain, rules
+from greenshield import chain, crypto, rules
 from greenshield.enums import AlertKind, CaptureStatus, EventType, Leg, Outcome
 from greenshield.plates import InvalidPlate, normalize_plate
 
@@ -60,8 +66,11 @@ class Item:
     vehicle_plate: str | None = None
     courier_no: str | None = None
     location: dict | None = None
+    personal: dict | None = None  # a last-mile scan's location: personal data, never stored in the link
+    seal: PersonalSeal | None = None
     detail: dict = field(default_factory=dict)
     digest: str = ""
+    other_digests: tuple[str, ...] = ()  # the digest under the keyring's other keys (personal part indexed)
     parcel: ParcelState | None = None
     facility_id: int | None = None
     vehicle_id: int | None = None
@@ -182,6 +191,9 @@ def _parse(item: Item, now: datetime.datetime, max_skew: datetime.timedelta) -> 
                                "characters or numbers of 1e16 or more.", "detail")
     else:
         item.detail = detail
+        if meta is not None:
+            for key, problem in rules.detail_errors(event_type=item.type, detail=detail):
+                item.reject("invalid", problem, f"detail.{key}")
     if meta is not None and meta.needs_reason and not isinstance(item.detail.get("reason"), str):
         item.reject("required", f"An {item.type} needs detail.reason.", "detail.reason")
     if (meta is not None and meta.needs_vehicle and not item.vehicle_plate
@@ -190,12 +202,30 @@ def _parse(item: Item, now: datetime.datetime, max_skew: datetime.timedelta) -> 
     if meta is not None and meta.needs_courier and not item.courier_no:
         item.reject("courier_required", f"A {item.type} event needs a courier.", "courier")
     if item.status != REJECTED:
-        item.digest = chain.content_digest({
-            "event_id": item.event_key, "waybill_no": item.waybill_no, "type": item.type,
-            "occurred_at": chain.canonical_time(item.occurred_at), "facility": item.facility_code,
-            "vehicle": item.vehicle_plate, "courier": item.courier_no, "location": item.location,
-            "detail": item.detail,
-        })
+        if meta.personal_location and item.location is not None:
+            item.personal, item.location = item.location, None
+        _digest(item)
+
+
+def _digest(item: Item) -> None:
+    """What tells a retry from a conflict. A personal location enters it only as a keyed index (the stored
+    digest must not let anyone confirm a guessed doorstep), computed under every key of the ring, so a retry
+    after a key rotation is still a DUPLICATE."""
+    content = {"event_id": item.event_key, "waybill_no": item.waybill_no, "type": item.type,
+               "occurred_at": chain.canonical_time(item.occurred_at), "facility": item.facility_code,
+               "vehicle": item.vehicle_plate, "courier": item.courier_no, "location": item.location,
+               "detail": item.detail}
+    if item.personal is None:
+        item.digest = chain.content_digest(content)
+        return
+    ring = crypto.current_keyring()
+    normalized = chain.canonical_json(item.personal).decode()
+    digests = [chain.content_digest({**content, "personal": crypto.blind_index(
+        ring, normalized, index=PERSONAL_INDEX, key_id=key_id)}) for key_id in (ring.primary_id, *ring.ids)]
+    item.digest, item.other_digests = digests[0], tuple(dict.fromkeys(digests[1:]))
+
+
+PERSONAL_INDEX = "scan-location"
 
 
 @dataclass
@@ -318,7 +348,7 @@ def _mark_seen(items: list[Item], stored) -> None:
             continue
         item.errors = []
         digest, link_hash = stored[item.event_id]
-        if digest == item.digest:
+        if digest == item.digest or digest in item.other_digests:
             item.status, item.chain_hash = DUPLICATE, link_hash
         else:
             item.status = CONFLICT
@@ -354,6 +384,7 @@ def events_capture(*, device, events: list, now: datetime.datetime | None = None
         raise BatchTooLarge(len(events))
     now = now or timezone.now()
     max_skew = datetime.timedelta(seconds=settings.GREENSHIELD_EVENT_MAX_FUTURE_SKEW_SECONDS)
+    clock_skew = datetime.timedelta(seconds=settings.GREENSHIELD_CLOCK_SKEW_SECONDS)
     place = Place.of(device)
     for attempt in range(3):
         items = [Item(index=i, raw=raw) for i, raw in enumerate(events)]
@@ -365,7 +396,7 @@ def events_capture(*, device, events: list, now: datetime.datetime | None = None
                 if candidates:
                     _resolve_references(candidates, device, _lock_parcels(candidates, device), place)
                 _dedupe_within_batch(items)
-                _store(items, device=device, now=now, place=place)
+                _store(items, device=device, now=now, place=place, clock_skew=clock_skew)
                 _conflict_alerts(items, device=device)
             break
         except _RaceLost:
@@ -385,7 +416,8 @@ def events_capture(*, device, events: list, now: datetime.datetime | None = None
     return {"results": results, "summary": summary}
 
 
-def _store(items: list[Item], *, device, now: datetime.datetime, place: Place) -> None:
+def _store(items: list[Item], *, device, now: datetime.datetime, place: Place,
+           clock_skew: datetime.timedelta) -> None:
     """Under the parcel locks: mark what is already stored, then chain and insert the rest. An event already
     stored is a DUPLICATE (or CONFLICT) even if its references have changed since (a courier suspended)."""
     well_formed = [i for i in items if i.digest and i.duplicate_of is None and i.status in ("", REJECTED)]
@@ -398,13 +430,15 @@ def _store(items: list[Item], *, device, now: datetime.datetime, place: Place) -
         parcel = item.parcel
         facts = rules.ParcelFacts(parcel.status, parcel.screening_status, parcel.accepted_at)
         item.flags = rules.event_flags(event_type=item.type, occurred_at=item.occurred_at, parcel=facts,
-                                       courier_in_good_standing=item.courier_in_good_standing)
+                                       courier_in_good_standing=item.courier_in_good_standing, clock_skew=clock_skew)
         seq = parcel.chain_length + 1
         prev = parcel.chain_head or chain.GENESIS
+        item.seal = personal_seal(item.personal) if item.personal is not None else None
         content = chain.link_content(
             parcel=parcel.key, seq=seq, type=item.type, event_id=item.event_key, occurred_at=item.occurred_at,
             recorded_at=now, facility=item.facility_id, vehicle=item.vehicle_id, courier=item.courier_id,
-            device=device.pk, actor=actor, location=item.location, detail=item.detail, flags=item.flags)
+            device=device.pk, actor=actor, location=item.location, detail=item.detail, flags=item.flags,
+            personal_digest=item.seal.digest if item.seal else None)
         link = chain.link_hash(prev, content)
         parcel.chain_length, parcel.chain_head = seq, link
         parcel.status, parcel.status_since = rules.status_transition(
@@ -418,12 +452,14 @@ def _store(items: list[Item], *, device, now: datetime.datetime, place: Place) -
     inserted = _insert(rows, device=device, now=now, actor=actor)
     if inserted != len(rows):
         raise _RaceLost()
+    personal_rows_insert([(item.seal, item.parcel.id, seq, item.occurred_at) for item, seq, _, _ in rows
+                          if item.seal is not None])
     _update_parcels(list(touched.values()), now)
     placed = [r[0] for r in rows if r[0].facility_id is not None]
     territory_record(parcel_provinces={(item.parcel.id, place.province) for item in placed},
                      vehicle_provinces={(item.vehicle_id, place.province) for item in placed
                                         if item.vehicle_id is not None and SCANS[item.type].meta.leg != Leg.NONE})
-    _raise_alerts([r[0] for r in rows if r[0].flags], device=device)
+    _raise_alerts([r[0] for r in rows if r[0].flags], device=device, now=now)
 
 
 def _insert(rows, *, device, now, actor) -> int:
@@ -434,7 +470,8 @@ def _insert(rows, *, device, now, actor) -> int:
             type=item.type,
             occurred_at=item.occurred_at, recorded_at=now, facility_id=item.facility_id, vehicle_id=item.vehicle_id,
             courier_id=item.courier_id, device_id=device.pk, actor=actor, location=item.location, detail=item.detail,
-            flags=item.flags, content_digest=item.digest, prev_hash=prev, hash=link) for item, seq, prev, link in rows]
+            flags=item.flags, content_digest=item.digest, personal_digest=item.seal.digest if item.seal else "",
+            prev_hash=prev, hash=link) for item, seq, prev, link in rows]
         CheckpointEvent.objects.bulk_create(objs)
         log_leaves_add(LINK, [o.hash for o in objs])
         return len(objs)
@@ -449,7 +486,7 @@ def _insert(rows, *, device, now, actor) -> int:
             recorded,
             _copy_value(item.facility_id), _copy_value(item.vehicle_id), _copy_value(item.courier_id), device_id,
             _copy_text(actor), _copy_json(item.location), _copy_json(item.detail), _copy_json(item.flags),
-            item.digest, prev, link)))
+            item.digest, item.seal.digest if item.seal else "", prev, link)))
         write("\n")
     buffer.seek(0)
     with connection.cursor() as cursor:
@@ -468,7 +505,7 @@ def _insert(rows, *, device, now, actor) -> int:
 
 
 COLUMNS = ("event_id, organization_id, parcel_id, seq, type, occurred_at, recorded_at, facility_id, vehicle_id, "
-           "courier_id, device_id, actor, location, detail, flags, content_digest, prev_hash, hash")
+           "courier_id, device_id, actor, location, detail, flags, content_digest, personal_digest, prev_hash, hash")
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
@@ -506,19 +543,33 @@ def _update_parcels(parcels: list[ParcelState], now) -> None:
                              [p.status_since for p in parcels]])
 
 
-def _raise_alerts(items: list[Item], *, device) -> None:
-    from apps.compliance.services import alert_raise
+def _raise_alerts(items: list[Item], *, device, now) -> None:
+    """The batch's flagged scans as alert occurrences, raised set-based: one open alert per (parcel, kind) whose
+    count grows; and where one kind of flag comes from this device at least ``GREENSHIELD_ALERT_BURST_THRESHOLD``
+    times in the batch (a clock a day behind flags every scan), one device-level alert with the count, which alone
+    notifies people — the parcels' alerts of the burst stay listed on their parcels without an inbox storm."""
+    from apps.compliance.services import Occurrence, alerts_aggregate
 
-    organization = device.organization
-    parcels = Parcel.objects.in_bulk([item.parcel.id for item in items])
+    by_kind: dict[str, list[tuple[Item, str]]] = {}
     for item in items:
         for kind in rules.alerts_for_flags(item.flags):
-            alert_raise(kind=kind, organization=organization, facility_id=item.facility_id,
-                        parcel=parcels[item.parcel.id], waybill_no=item.waybill_no,
-                        summary=f"{item.waybill_no}: {item.type} scanned by {device.serial} — "
-                                f"{kind.replace('_', ' ')}",
-                        detail={"event_id": str(item.event_id), "type": item.type, "flags": item.flags},
-                        dedup_key=f"event:{item.event_id}:{kind}")
+            by_kind.setdefault(kind, []).append((item, kind))
+    threshold = settings.GREENSHIELD_ALERT_BURST_THRESHOLD
+    occurrences = []
+    for kind, found in by_kind.items():
+        burst = len(found) >= threshold
+        occurrences += [Occurrence(
+            kind=kind, aggregate_key=f"parcel:{item.parcel.key}:{kind}", facility_id=item.facility_id,
+            parcel_id=item.parcel.id, waybill_no=item.waybill_no, notify=not burst,
+            summary=f"{item.waybill_no}: {item.type} scanned by {device.serial} — {kind.replace('_', ' ')}",
+            detail={"event_id": item.event_key, "type": item.type, "flags": item.flags}) for item, _ in found]
+        if burst:
+            occurrences.append(Occurrence(
+                kind=AlertKind.DEVICE_FLAG_BURST, aggregate_key=f"device:{device.pk}:{kind}",
+                facility_id=device.facility_id, count=len(found),
+                summary=f"Device {device.serial}: burst of scans flagged {kind.replace('_', ' ')}",
+                detail={"device": device.serial, "flagged": kind, "event_id": found[-1][0].event_key}))
+    alerts_aggregate(organization_id=device.organization_id, occurrences=occurrences, now=now)
 
 
 def _conflict_alerts(items: list[Item], *, device) -> None:

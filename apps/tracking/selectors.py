@@ -97,7 +97,7 @@ def parcel_trace(*, user, waybill_no: str) -> Trace:
     if parcel is None:
         raise NotFound()
     events = list(CheckpointEvent.objects.filter(parcel=parcel)
-                  .select_related("facility", "vehicle", "courier", "device").order_by("seq"))
+                  .select_related("facility", "vehicle", "courier", "device", "personal").order_by("seq"))
     screenings = list(Screening.objects.filter(parcel=parcel)
                       .select_related("facility", "operator", "device", "resolution__resolved_by")
                       .order_by("screened_at"))

@@ -56,6 +56,41 @@ def test_a_scan_at_or_after_the_acceptance_is_not_flagged_as_early(event_type, o
     assert "before_acceptance" not in flags
 
 
+SKEW = datetime.timedelta(seconds=120)
+
+
+@given(event_type=scan_types, early=st.timedeltas(min_value=datetime.timedelta(0), max_value=SKEW))
+def test_a_scan_within_the_clock_skew_before_the_acceptance_is_not_early(event_type, early):
+    flags = rules.event_flags(event_type=event_type, occurred_at=ACCEPTED_AT - early, parcel=facts(), clock_skew=SKEW)
+    assert "before_acceptance" not in flags
+
+
+@given(event_type=scan_types, beyond=st.timedeltas(min_value=datetime.timedelta(microseconds=1),
+                                                   max_value=datetime.timedelta(days=2)))
+def test_a_scan_beyond_the_clock_skew_before_the_acceptance_is_early(event_type, beyond):
+    flags = rules.event_flags(event_type=event_type, occurred_at=ACCEPTED_AT - SKEW - beyond, parcel=facts(),
+                              clock_skew=SKEW)
+    assert "before_acceptance" in flags
+
+
+def test_a_whole_second_clock_one_second_early_is_not_early():
+    stamped = ACCEPTED_AT.replace(microsecond=0) - datetime.timedelta(seconds=1)
+    assert rules.event_flags(event_type="ARRIVED", occurred_at=stamped, parcel=facts(), clock_skew=SKEW) == []
+
+
+@pytest.mark.parametrize(("event_type", "detail", "problems"), [
+    ("DELIVERED", {"signed_by": "李四", "note": "13900139000"}, ["signed_by", "note"]),
+    ("DELIVERED", {"received_by": "LOCKER", "point": "LOCKER-01"}, []),
+    ("DELIVERED", {"received_by": "STATION", "point": "x"}, ["point"]),
+    ("EXCEPTION", {"reason": "DAMAGED"}, []),
+    ("EXCEPTION", {"reason": 7}, []),  # the caller's "required"
+    ("DELIVERY_FAILED", {"reason": 7}, ["reason"]),
+    ("SORTED", {"reason": "DAMAGED"}, ["reason"]),
+])
+def test_detail_errors_name_each_key_outside_the_allow_list(event_type, detail, problems):
+    assert [key for key, _ in rules.detail_errors(event_type=event_type, detail=detail)] == problems
+
+
 @pytest.mark.parametrize("event_type", MOVEMENTS)
 def test_every_movement_of_a_parcel_on_hold_is_flagged(event_type):
     flags = rules.event_flags(event_type=event_type, occurred_at=ACCEPTED_AT + datetime.timedelta(hours=1),

@@ -26,7 +26,7 @@ class AlertSerializer(serializers.ModelSerializer):
         model = Alert
         fields = ["id", "kind", "severity", "status", "organization", "facility", "waybill_no", "summary", "detail",
                   "created_at", "notified_at", "acknowledged_at", "acknowledged_by", "resolved_at", "resolved_by",
-                  "note"]
+                  "note", "count", "last_seen_at"]
 
 
 class AlertNoteSerializer(serializers.Serializer):

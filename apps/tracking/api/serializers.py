@@ -2,9 +2,11 @@
 API and the admin pages, so the OpenAPI schema describes the real responses and the two never disagree."""
 from __future__ import annotations
 
+from django.core.exceptions import ObjectDoesNotExist
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from greenshield import masking
 from greenshield import trace as trace_rules
 from greenshield.enums import EventType
 
@@ -133,10 +135,37 @@ class LinkSerializer(serializers.Serializer):
     courier = Code("employee_no")
     device = Code("serial")
     actor = serializers.CharField(allow_blank=True)
-    location = serializers.JSONField(allow_null=True)
+    location = serializers.SerializerMethodField(
+        help_text="Where it was scanned; for a last-mile scan (personal data) only coarse (~1 km), null once erased.")
+    personal_location = serializers.SerializerMethodField(
+        help_text="null: the location is not personal data; COARSE: shown coarse (reveal for the exact one); "
+                  "ERASED: erased at retention (the chain still commits to it).")
     detail = serializers.JSONField()
     flags = serializers.ListField(child=serializers.CharField())
     chain_hash = serializers.CharField(source="hash")
+
+    @staticmethod
+    def _personal(link):
+        if not getattr(link, "personal_digest", ""):
+            return None
+        try:
+            return link.personal
+        except ObjectDoesNotExist:
+            return None
+
+    @extend_schema_field(serializers.JSONField(allow_null=True))
+    def get_location(self, link):
+        if not getattr(link, "personal_digest", ""):
+            return link.location
+        personal = self._personal(link)
+        return masking.coarse_location(personal.location_value) if personal is not None else None
+
+    @extend_schema_field(serializers.ChoiceField(choices=["COARSE", "ERASED"], allow_null=True))
+    def get_personal_location(self, link) -> str | None:
+        if not getattr(link, "personal_digest", ""):
+            return None
+        personal = self._personal(link)
+        return "COARSE" if personal is not None and personal.location is not None else "ERASED"
 
 
 class CustodySerializer(serializers.Serializer):

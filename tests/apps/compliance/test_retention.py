@@ -27,7 +27,7 @@ def test_expired_recipients_and_senders_are_anonymised_and_recorded(world, clien
     age(AcceptanceRecord, "recorded_at", limit["acceptance"] + 1)
     age(Sender, "last_seen_at", limit["sender"] + 1)
 
-    assert retention_sweep() == {"acceptance": 1, "sender": 1, "blacklist": 0}
+    assert retention_sweep() == {"acceptance": 1, "sender": 1, "blacklist": 0, "last_mile_location": 0}
 
     record = AcceptanceRecord.objects.get()
     assert (record.recipient_name, record.recipient_phone, record.recipient_address) == (None, None, None)
@@ -43,7 +43,7 @@ def test_expired_recipients_and_senders_are_anonymised_and_recorded(world, clien
     trace = client_for("supervisor").get(f"/api/v1/parcels/{waybill}/trace/")
     assert trace.status_code == 200 and trace.json()["integrity"]["valid"]
 
-    assert retention_sweep() == {"acceptance": 0, "sender": 0, "blacklist": 0}  # nothing twice
+    assert retention_sweep() == {"acceptance": 0, "sender": 0, "blacklist": 0, "last_mile_location": 0}  # nothing twice
     assert DestructionRecord.objects.count() == 2
 
 

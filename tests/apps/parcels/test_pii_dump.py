@@ -1,6 +1,7 @@
 """A dump of the whole database holds no sender or recipient plaintext [R16]: after accepted and refused
 attempts, an idempotent retry and blacklist entries, no name, ID number, phone (E.164 or as dialled) or address
-appears anywhere — not in the parcel tables, alerts, audit log, trace chain or stored idempotent responses."""
+appears anywhere — not in the parcel tables, alerts, audit log, trace chain or stored idempotent responses — and
+neither does the doorstep where a parcel was delivered (a last-mile scan's location)."""
 from __future__ import annotations
 
 import datetime
@@ -14,7 +15,7 @@ from django.db import connection
 
 from apps.parcels.models import AcceptanceRecord, Parcel
 from greenshield.identity import make_resident_id, phone_national_digits
-from tests.helpers import acceptance_body, acceptance_post, blacklist_post
+from tests.helpers import acceptance_body, acceptance_post, blacklist_post, events_post, scan
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,12 @@ def test_database_dump_holds_no_personal_plaintext(require_postgres, world, clie
         assert acceptance_post(outlet, body, **headers).json() == response.json()  # the stored response is replayed
     assert acceptance_post(outlet, body_for(REJECTED, REJECTED)).status_code == 400
     assert (AcceptanceRecord.objects.count(), Parcel.objects.count()) == (5, 2)
+    # The last mile: out for delivery, one failed attempt, delivered — each at the recipient's door.
+    door = {"lat": 29.876543, "lon": 118.765432}
+    last_mile = [scan("ZTO0000000101", "OUT_FOR_DELIVERY", location=door),
+                 scan("ZTO0000000101", "DELIVERY_FAILED", location=door, detail={"reason": "NO_ONE_HOME"}),
+                 scan("ZTO0000000101", "DELIVERED", location=door, detail={"received_by": "RECIPIENT"})]
+    assert events_post(client_for("device"), last_mile)["summary"]["accepted"] == 3
 
     dump = database_dump(prefer_pg_dump=prefer_pg_dump)
 
@@ -120,6 +127,8 @@ def test_database_dump_holds_no_personal_plaintext(require_postgres, world, clie
     leaked = sorted({value for person in people for value in person.plaintexts() if value in dump}
                     | ({BLACKLISTED_ONLY} if BLACKLISTED_ONLY in dump else set()))
     assert not leaked, f"plaintext personal data in the database dump: {leaked}"
+    assert "29.876543" not in dump and "118.765432" not in dump, "a delivery location in the database dump"
+    assert "118.77" not in dump, "a delivery location (coarse) in the database dump"  # no clock reads 118 s
 
 
 @pytest.mark.django_db(transaction=True)

@@ -45,7 +45,7 @@ def parcel(waybill_no: str) -> Parcel:
 def test_scans_follow_the_acceptance_links_and_each_hash_links_to_the_previous(device, waybill):
     first = post(device, [scan(waybill, "ARRIVED"), scan(waybill, "SORTED")])
     second = post(device, [scan(waybill, "LOADED", location={"lat": 31.2, "lon": 121.5}),
-                           scan(waybill, "EXCEPTION", detail={"reason": "wet", "photos": 2})])
+                           scan(waybill, "EXCEPTION", detail={"reason": "WEATHER"})])
     stored = links(waybill)
 
     assert [e.type for e in stored] == ["ACCEPTED", "INSPECTED", "ARRIVED", "SORTED", "LOADED", "EXCEPTION"]
@@ -61,21 +61,24 @@ def test_scans_follow_the_acceptance_links_and_each_hash_links_to_the_previous(d
 
 
 def test_every_stored_hash_is_the_link_hash_of_its_content(device, waybill):
-    post(device, [scan(waybill, "ARRIVED", detail={"bay": "B7", "温度": -3.5}),
-                  scan(waybill, "HANDOVER", location={"lat": 31.23, "lon": 121.47}),
-                  scan(waybill, "LOADED")])
+    post(device, [scan(waybill, "ARRIVED", location={"lat": -0.0, "lon": 121.5}),
+                  scan(waybill, "HANDOVER", location={"lat": 31.23, "lon": 121.47}, courier="E1001"),
+                  scan(waybill, "LOADED"),
+                  scan(waybill, "DELIVERED", location={"lat": 31.234567, "lon": 121.476543}, courier="E1001",
+                       detail={"received_by": "LOCKER", "point": "LOCKER-PD-017"})])
+    assert [e.type for e in links(waybill)][-1] == "DELIVERED" and links(waybill)[-1].personal_digest
     for event in links(waybill):
         assert chain.link_hash(event.prev_hash, event_content(event)) == event.hash
 
 
 def test_the_link_content_names_ids_the_device_the_time_and_the_flags(world, device, waybill):
-    (result,) = post(device, [scan(waybill, "LOADED", detail={"dock": 4})])
+    (result,) = post(device, [scan(waybill, "LOADED")])
     event = CheckpointEvent.objects.get(hash=result["chain_hash"])
     content = event_content(event)
     assert content["parcel"] == str(parcel(waybill).pk) and content["seq"] == 3
     assert content["device"] == str(world.zto_device.pk) and content["actor"] == "device:SCN-ZTO-1"
     assert content["facility"] == str(world.zto_hub.pk) and content["vehicle"] == str(event.vehicle_id)
-    assert content["flags"] == ["dispatch_without_clear_screening"] and content["detail"] == {"dock": 4}
+    assert content["flags"] == ["dispatch_without_clear_screening"] and content["detail"] == {}
     assert content["recorded_at"].endswith("Z") and content["occurred_at"].endswith("Z")
 
 

@@ -65,8 +65,7 @@ def chain_length(waybill_no: str) -> int:
 
 def test_an_accepted_scan_is_stored_with_its_references_and_chain_hash(world, device, waybill):
     occurred = timezone.now()
-    event = scan(waybill, "LOADED", occurred, facility="SH-HUB-01", location={"lat": 31.2, "lon": 121.5},
-                 detail={"dock": 4})
+    event = scan(waybill, "LOADED", occurred, facility="SH-HUB-01", location={"lat": 31.2, "lon": 121.5})
     before = timezone.now()
     body = post(device, [event])
     after = timezone.now()
@@ -81,7 +80,7 @@ def test_an_accepted_scan_is_stored_with_its_references_and_chain_hash(world, de
     assert stored.facility == world.zto_hub and stored.vehicle.plate == PLATE and stored.courier is None
     assert stored.device == world.zto_device and stored.actor == "device:SCN-ZTO-1"
     assert stored.occurred_at == occurred and before <= stored.recorded_at <= after
-    assert stored.location == {"lat": 31.2, "lon": 121.5} and stored.detail == {"dock": 4}
+    assert stored.location == {"lat": 31.2, "lon": 121.5} and stored.detail == {}
     assert stored.flags == ["dispatch_without_clear_screening"]
     assert Parcel.objects.get(waybill_no=waybill).chain_head == stored.hash
 
@@ -245,7 +244,7 @@ def test_nul_in_the_waybill_is_rejected(device, waybill):
 def test_a_negative_zero_is_stored_so_that_the_chain_still_verifies(device, waybill):
     from apps.parcels.chain import chain_verify
 
-    event = scan(waybill, location={"lat": -0.0, "lon": 121.5}, detail={"delta": -0.0})
+    event = scan(waybill, location={"lat": -0.0, "lon": 121.5})
     assert statuses(post(device, [event])) == ["ACCEPTED"]
     assert chain_verify(Parcel.objects.get(waybill_no=waybill)).valid
     assert statuses(post(device, [event])) == ["DUPLICATE"]
@@ -336,7 +335,7 @@ def test_a_large_mixed_batch_keeps_its_order(device, waybill):
 # --- DUPLICATE ---------------------------------------------------------------------------------------------
 
 def test_a_retry_is_a_duplicate_stored_once_with_the_original_chain_hash(device, waybill):
-    event = scan(waybill, "LOADED", location={"lat": 31.2, "lon": 121.5}, detail={"dock": 4})
+    event = scan(waybill, "LOADED", location={"lat": 31.2, "lon": 121.5})
     first = post(device, [event])
     head = Parcel.objects.get(waybill_no=waybill).chain_head
     again = post(device, [event])
@@ -389,18 +388,18 @@ def conflict_alerts():
 
 
 def test_the_same_id_with_other_content_is_a_conflict_that_changes_nothing(world, device, waybill):
-    event = scan(waybill, "ARRIVED", detail={"dock": 1})
+    event = scan(waybill, "EXCEPTION", detail={"reason": "DAMAGED"})
     post(device, [event])
     stored = CheckpointEvent.objects.get(event_id=event["event_id"])
     parcel = Parcel.objects.get(waybill_no=waybill)
 
-    body = post(device, [{**event, "detail": {"dock": 2}}])
+    body = post(device, [{**event, "detail": {"reason": "LOST"}}])
     (result,) = body["results"]
     assert result["status"] == "CONFLICT" and result["chain_hash"] is None
     assert error_pairs(result) == [("event_id_conflict", "event_id")]
     assert body["summary"] == {"accepted": 0, "duplicates": 0, "conflicts": 1, "rejected": 0}
     after = CheckpointEvent.objects.get(event_id=event["event_id"])
-    assert (after.detail, after.hash, after.type) == ({"dock": 1}, stored.hash, stored.type)
+    assert (after.detail, after.hash, after.type) == ({"reason": "DAMAGED"}, stored.hash, stored.type)
     assert Parcel.objects.get(waybill_no=waybill).chain_head == parcel.chain_head
     assert chain_length(waybill) == 3
 
@@ -409,15 +408,15 @@ def test_the_same_id_with_other_content_is_a_conflict_that_changes_nothing(world
     assert alert.detail["event_id"] == event["event_id"] and alert.detail["device"] == "SCN-ZTO-1"
 
     # The same conflicting content again raises no second alert; the original content is still a DUPLICATE.
-    assert statuses(post(device, [{**event, "detail": {"dock": 2}}])) == ["CONFLICT"]
+    assert statuses(post(device, [{**event, "detail": {"reason": "LOST"}}])) == ["CONFLICT"]
     assert conflict_alerts().count() == 1
     assert statuses(post(device, [event])) == ["DUPLICATE"]
 
 
 @pytest.mark.parametrize("changes", [
     {"type": "SORTED"}, {"occurred_at": "2026-01-01T00:00:00+08:00"}, {"facility": "SH-PD-01"},
-    {"location": {"lat": 31.2, "lon": 121.5}}, {"detail": {"x": 1}},
-], ids=["type", "occurred_at", "facility", "location", "detail"])
+    {"location": {"lat": 31.2, "lon": 121.5}}, {"type": "EXCEPTION", "detail": {"reason": "LOST"}},
+], ids=["type", "occurred_at", "facility", "location", "type_and_detail"])
 def test_any_change_of_content_is_a_conflict(device, waybill, changes):
     event = scan(waybill, occurred_at=timezone.now() - datetime.timedelta(hours=1))
     post(device, [event])
@@ -541,7 +540,9 @@ def test_movement_of_a_parcel_on_hold_is_flagged_and_the_parcel_stays_on_hold(cl
     assert [r["flags"] for r in body["results"]] == [
         ["moved_while_on_hold"], [], ["moved_while_on_hold", "dispatch_without_clear_screening"],
         ["moved_while_on_hold"], ["moved_while_on_hold"]]
-    assert alerts("movement_while_on_hold", waybill).count() == 4
+    # One open alert per (parcel, kind), counting every flagged scan.
+    (moved,) = alerts("movement_while_on_hold", waybill)
+    assert moved.count == 4 and moved.status == "OPEN"
     assert alerts("dispatch_without_screening", waybill).count() == 1
     assert Parcel.objects.get(waybill_no=waybill).status == "ON_HOLD"
 

@@ -26,7 +26,8 @@ def make_parcels(client_for, count: int = 3) -> list[str]:
     """``count`` parcels, each with three scans after its two acceptance links."""
     waybills = [accept(client_for("outlet_staff"))["waybill_no"] for _ in range(count)]
     events = [{"event_id": str(uuid.uuid4()), "waybill_no": wb, "type": t, "occurred_at": timezone.now().isoformat(),
-               "detail": {"n": i}} for i, t in enumerate(("ARRIVED", "SORTED", "RETURNED")) for wb in waybills]
+               "detail": {"reason": "OTHER"} if t == "RETURNED" else {}}
+              for t in ("ARRIVED", "SORTED", "RETURNED") for wb in waybills]
     response = client_for("device").post(EVENTS, {"events": events}, format="json")
     assert response.json()["summary"]["accepted"] == len(events), response.content
     return waybills

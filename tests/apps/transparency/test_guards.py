@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 EVIDENCE = ["audit_auditentry", "tracking_checkpointevent", "parcels_acceptancerecord", "parcels_acceptanceitem",
             "parcels_inspection", "senders_verification", "screening_screening", "screening_resolution",
             "parcels_parcel", "transparency_pendingleaf", "transparency_logleaf", "transparency_logtile",
-            "transparency_logcheckpoint"]
+            "transparency_logcheckpoint", "parcels_linkpersonaldata"]
 
 
 def refused(statement: str) -> bool:
