@@ -15,6 +15,7 @@ api_v1 = [
     path("", include("apps.audit.api.urls")),
     path("", include("apps.transparency.api.urls")),
     path("", include("apps.epcis.api.urls")),
+    path("", include("apps.supervision.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
 ]
