@@ -124,10 +124,10 @@ class OpenParcelsDay(models.Model):
 
 
 class RiskKind(models.TextChoices):
-    SENDER = "sender"
-    OUTLET = "outlet"  # any facility: outlets, hubs and stations
-    STAFF = "staff"
-    ROUTE = "route"
+    SENDER = "sender", "Senders"
+    OUTLET = "outlet", "Outlets, hubs and stations"
+    STAFF = "staff", "Staff"
+    ROUTE = "route", "Routes (origin city → destination city)"
 
 
 class RiskDay(models.Model):

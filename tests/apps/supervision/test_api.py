@@ -186,7 +186,8 @@ def test_an_empty_range_answers_zeros(world, client_for):
     assert [row["key"] for row in body["rows"]] == ["2025-03-01", "2025-03-02", "2025-03-03"]
     assert body["totals"]["acceptances"] == 0 and body["totals"]["alerts"] == {}
     assert body["totals"]["ack_p50_s"] is None
-    assert client_for("supervisor").get(STATS, {"group_by": "facility", "from": "2025-03-01", "to": "2025-03-31"}).json()["rows"] == []
+    by_facility = {"group_by": "facility", "from": "2025-03-01", "to": "2025-03-31"}
+    assert client_for("supervisor").get(STATS, by_facility).json()["rows"] == []
 
 
 def test_the_query_count_does_not_grow_with_the_range(world, client_for, django_assert_num_queries,
