@@ -14,8 +14,6 @@ class ComplianceCounts(models.Model):
     (``greenshield.supervision``), mergeable over any range."""
 
     organization = models.ForeignKey("organizations.Organization", on_delete=models.CASCADE, related_name="+")
-    # Null: what a company did at no particular facility (an alert about the company as a whole).
-    facility = models.ForeignKey("organizations.Facility", on_delete=models.CASCADE, null=True, related_name="+")
     # Where it happened: the facility's province, else the company's (the regulator who sees it).
     province = models.CharField(max_length=6)
     acceptances = models.PositiveIntegerField(default=0)
@@ -38,10 +36,15 @@ class ComplianceCounts(models.Model):
         abstract = True
 
 
+FACILITY = {"to": "organizations.Facility", "on_delete": models.CASCADE, "null": True, "related_name": "+",
+            "help_text": "Null: what a company did at no particular facility (an alert about the company as a whole)."}
+
+
 class ComplianceDay(ComplianceCounts):
     scoped_by = Scope(facility="facility", territory=("province",))
 
     day = models.DateField()
+    facility = models.ForeignKey(**FACILITY)
 
     objects = RestrictedQuerySet.as_manager()
 
@@ -59,6 +62,7 @@ class ComplianceMonth(ComplianceCounts):
     scoped_by = Scope(facility="facility", territory=("province",))
 
     month = models.DateField(help_text="The first day of the month.")
+    facility = models.ForeignKey(**FACILITY)
 
     objects = RestrictedQuerySet.as_manager()
 
@@ -67,6 +71,23 @@ class ComplianceMonth(ComplianceCounts):
 
     def __str__(self):
         return f"{self.month:%Y-%m} {self.organization_id}/{self.facility_id}"
+
+
+class ComplianceCompanyDay(ComplianceCounts):
+    """A day's ComplianceDay rows summed per (company, province): what statistics by day, company or province read,
+    a handful of rows a day however many facilities there are."""
+
+    scoped_by = Scope(territory=("province",))
+
+    day = models.DateField()
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["day", "organization"], name="compliance_company_day_by_day")]
+
+    def __str__(self):
+        return f"{self.day} {self.organization_id} in {self.province}"
 
 
 class DeliveryDay(models.Model):

@@ -8,8 +8,10 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 
+import orjson
 from django.conf import settings
-from django.db.models import Q, Sum
+from django.db.models import Q, Sum, TextField
+from django.db.models.functions import Cast
 
 from apps.organizations.models import Facility, Staff
 from apps.senders.models import Sender
@@ -18,7 +20,7 @@ from greenshield import supervision as calc
 from greenshield.enums import PROVINCE_NAMES, Province
 from greenshield.errors import ValidationFailed
 
-from .models import ComplianceDay, ComplianceMonth, DeliveryDay, OpenParcelsDay, RiskDay, RiskKind
+from .models import ComplianceCompanyDay, ComplianceDay, ComplianceMonth, DeliveryDay, OpenParcelsDay, RiskDay, RiskKind
 from .services import COUNTER_FIELDS, HIST_FIELDS, INT_FIELDS, china_today, month_of, risk_window
 
 GROUP_BY = ("day", "facility", "organization", "province")
@@ -138,28 +140,47 @@ def _key(group_by: str, row: dict, period_field: str) -> tuple[str, str]:
     return row["province"], PROVINCE_NAMES.get(row["province"], row["province"])
 
 
+JSON_FIELDS = (*COUNTER_FIELDS, *HIST_FIELDS)
+# JSON columns are read as text and parsed once with orjson: a year by day is tens of thousands of rows.
+AS_TEXT = {f"{field}_text": Cast(field, TextField()) for field in JSON_FIELDS}
+
+
 def compliance_statistics(*, user, period: Period, group_by: str) -> dict:
     """Counts per group over the period and their totals. Whole months come from the monthly rollups (except by
     day), the rest from the daily ones: two queries."""
     months = [] if group_by == "day" else _full_months(period)
-    fields = ("organization__code", "organization__name", "facility__code", "facility__name", "province",
-              *INT_FIELDS, *COUNTER_FIELDS, *HIST_FIELDS)
+    fields = ("organization__code", "organization__name", "province", *INT_FIELDS)
+    facility_fields = ("facility__code", "facility__name")
     day_filter = Q(day__gte=period.first, day__lte=period.last)
     if months:
         after = (months[-1] + datetime.timedelta(days=32)).replace(day=1)
         day_filter = Q(day__gte=period.first, day__lt=months[0]) | Q(day__gte=after, day__lte=period.last)
     groups: dict[str, dict] = {}
     labels: dict[str, str] = {}
-    totals = _empty()
-    sources = [(ComplianceDay.objects.restrict(user).filter(day_filter), "day")]
+    # By facility: the facility rows; otherwise the days summed per company and province.
+    days = ComplianceDay if group_by == "facility" else ComplianceCompanyDay
+    sources = [(days.objects.restrict(user).filter(day_filter), "day", days is ComplianceDay)]
     if months:
-        sources.append((ComplianceMonth.objects.restrict(user).filter(month__in=months), "month"))
-    for queryset, period_field in sources:
-        for row in queryset.order_by().values(period_field, *fields).iterator(chunk_size=5000):
+        sources.append((ComplianceMonth.objects.restrict(user).filter(month__in=months), "month", True))
+    for queryset, period_field, per_facility in sources:
+        columns = (period_field, *fields, *(facility_fields if per_facility else ()), *AS_TEXT)
+        for row in queryset.order_by().annotate(**AS_TEXT).values(*columns).iterator(chunk_size=5000):
             key, label = _key(group_by, row, period_field)
             labels[key] = label
-            _accumulate(groups.setdefault(key, _empty()), row)
-            _accumulate(totals, row)
+            group = groups.get(key)
+            if group is None:
+                group = groups[key] = _empty()
+            for field in INT_FIELDS:
+                group[field] += row[field]
+            for field in JSON_FIELDS:
+                text = row[f"{field}_text"]
+                if text and text != "{}":
+                    counter = group[field]
+                    for name, n in orjson.loads(text).items():
+                        counter[name] = counter.get(name, 0) + n
+    totals = _empty()
+    for group in groups.values():
+        _accumulate(totals, group)
     if group_by == "day":  # every day of the period, zeros included: a trend has no gaps
         for n in range(period.days):
             day = (period.first + datetime.timedelta(days=n)).isoformat()

@@ -34,6 +34,7 @@ from greenshield.enums import (
 )
 
 from .models import (
+    ComplianceCompanyDay,
     ComplianceDay,
     ComplianceMonth,
     DeliveryDay,
@@ -95,6 +96,15 @@ def _empty_counts() -> dict:
 
 def _add(counter: dict, key: str, n: int) -> None:
     counter[key] = counter.get(key, 0) + n
+
+
+def counts_add(total: dict, values: dict) -> None:
+    """Add one set of counts (as ``_empty_counts`` shapes them) to another."""
+    for field in INT_FIELDS:
+        total[field] += values[field]
+    for field in (*COUNTER_FIELDS, *HIST_FIELDS):
+        for name, n in (values[field] or {}).items():
+            _add(total[field], name, n)
 
 
 def compliance_counts(start: datetime.datetime, end: datetime.datetime) -> dict[tuple[int, int | None], dict]:
@@ -291,19 +301,25 @@ def rollup_day(day: datetime.date) -> int:
 
         risk = risk_counts(start, end, province)
         routes, still_open = delivery_counts(day, start, end)
-        for model in (ComplianceDay, DeliveryDay, OpenParcelsDay, RiskDay):
+        for model in (ComplianceDay, ComplianceCompanyDay, DeliveryDay, OpenParcelsDay, RiskDay):
             model.objects.filter(day=day).delete()
+        ordered = sorted(counts.items(), key=lambda item: (item[0][0], item[0][1] or 0))
         ComplianceDay.objects.bulk_create(
             [ComplianceDay(day=day, organization_id=o, facility_id=f, province=province(o, f), **values)
-             for (o, f), values in sorted(counts.items(), key=lambda item: (item[0][0], item[0][1] or 0))],
-            batch_size=1000)
+             for (o, f), values in ordered], batch_size=1000)
+        companies: dict[tuple[int, str], dict] = defaultdict(_empty_counts)
+        for (o, f), values in ordered:
+            counts_add(companies[(o, province(o, f))], values)
+        ComplianceCompanyDay.objects.bulk_create(
+            [ComplianceCompanyDay(day=day, organization_id=o, province=p, **values)
+             for (o, p), values in sorted(companies.items())], batch_size=1000)
         DeliveryDay.objects.bulk_create(routes, batch_size=1000)
         OpenParcelsDay.objects.bulk_create(still_open, batch_size=1000)
         RiskDay.objects.bulk_create(
             [RiskDay(day=day, kind=k, subject=s, organization_id=o, province=p, factor=f, count=n)
              for (k, s, o, p, f), n in sorted(risk.items(), key=lambda item: tuple(map(str, item[0])))],
             batch_size=1000)
-        return len(counts) + len(routes) + len(still_open) + len(risk)
+        return len(counts) + len(companies) + len(routes) + len(still_open) + len(risk)
 
 
 def rollup_month(month: datetime.date) -> int:
@@ -319,12 +335,7 @@ def rollup_month(month: datetime.date) -> int:
                                *HIST_FIELDS):
             key = (row["organization_id"], row["facility_id"])
             provinces[key] = row["province"]
-            total = totals[key]
-            for field in INT_FIELDS:
-                total[field] += row[field]
-            for field in (*COUNTER_FIELDS, *HIST_FIELDS):
-                for name, n in (row[field] or {}).items():
-                    _add(total[field], name, n)
+            counts_add(totals[key], row)
         ComplianceMonth.objects.filter(month=month).delete()
         ComplianceMonth.objects.bulk_create(
             [ComplianceMonth(month=month, organization_id=o, facility_id=f, province=provinces[(o, f)], **values)

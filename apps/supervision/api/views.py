@@ -118,12 +118,10 @@ class SupervisionView(APIView):
     renderer_classes = [JSONRenderer, CSVRenderer]
     filename = "supervision"
 
-    def handle_exception(self, exc):
-        # Errors answer JSON whatever the format asked for.
-        self.request.accepted_renderer, self.request.accepted_media_type = JSONRenderer(), "application/json"
-        return super().handle_exception(exc)
-
     def finalize_response(self, request, response, *args, **kwargs):
+        # Only a successful GET is a table: errors and OPTIONS answer JSON whatever the format asked for.
+        if request.method != "GET" or response.status_code >= 300:
+            request.accepted_renderer, request.accepted_media_type = JSONRenderer(), "application/json"
         response = super().finalize_response(request, response, *args, **kwargs)
         if getattr(request, "accepted_renderer", None) and request.accepted_renderer.format == "csv":
             response["Content-Disposition"] = f'attachment; filename="{self.filename}.csv"'

@@ -11,7 +11,15 @@ from apps.compliance.services import alert_acknowledge
 from apps.parcels.models import Parcel
 from apps.screening.services import screening_resolve
 from apps.supervision import services
-from apps.supervision.models import ComplianceDay, ComplianceMonth, DeliveryDay, OpenParcelsDay, RiskDay, RollupState
+from apps.supervision.models import (
+    ComplianceCompanyDay,
+    ComplianceDay,
+    ComplianceMonth,
+    DeliveryDay,
+    OpenParcelsDay,
+    RiskDay,
+    RollupState,
+)
 from greenshield.enums import AlertKind, ScreeningResult
 from tests.apps.supervision.month import NANJING, at, delivered, parcel
 from tests.factories import ScreeningFactory
@@ -19,7 +27,7 @@ from tests.helpers import accept_as, device_client, events_post, scan
 from tests.journeys import zto_vehicle
 
 STATS = "/api/v1/stats/compliance/"
-ROLLUPS = (ComplianceDay, ComplianceMonth, DeliveryDay, OpenParcelsDay, RiskDay)
+ROLLUPS = (ComplianceDay, ComplianceCompanyDay, ComplianceMonth, DeliveryDay, OpenParcelsDay, RiskDay)
 
 
 def snapshot() -> dict:
