@@ -41,6 +41,7 @@ bench: install
 	$(BIN)/python bench/ingest_bench.py $(BENCH_ARGS)
 	$(BIN)/python bench/log_bench.py $(LOG_BENCH_ARGS)
 	$(BIN)/python bench/epcis_bench.py $(EPCIS_BENCH_ARGS)
+	$(BIN)/python bench/supervision_bench.py $(SUPERVISION_BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

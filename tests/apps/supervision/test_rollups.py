@@ -119,3 +119,41 @@ def test_the_rollup_command_shows_progress_and_is_idempotent(world, capsys):
     first = snapshot()
     call_command("rollup", "--since", "2026-10-01", "--until", "2026-10-31", verbosity=0)
     assert snapshot() == first
+
+
+def test_the_beat_task_runs_the_incremental_rollup(world):
+    from apps.supervision.tasks import supervision_rollup_task
+
+    parcel(world, at(datetime.date(2026, 11, 20)), NANJING, delivered(5))
+    assert supervision_rollup_task.apply().get()["days"] >= 12  # as the worker runs it
+    assert DeliveryDay.objects.get(day=datetime.date(2026, 11, 20)).within_12h == 1
+
+
+def test_one_run_at_a_time(require_postgres, transactional_db):
+    """While a run holds the lock, another run does nothing (beat may fire again before a long run ends)."""
+    import threading
+
+    from django.db import connections, transaction
+
+    from apps.common.locks import xact_try_lock
+
+    holding, release = threading.Event(), threading.Event()
+
+    def hold():
+        try:
+            with transaction.atomic():
+                assert xact_try_lock("rollup", "run")
+                holding.set()
+                release.wait(30)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    assert holding.wait(30)
+    try:
+        assert services.rollup_changed() is None
+    finally:
+        release.set()
+        thread.join(30)
+    assert services.rollup_changed() is not None
