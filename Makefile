@@ -8,6 +8,11 @@ PORT ?= 8000
 
 .PHONY: run test install migrate demo worker beat bench loadtest lint clean
 .PHONY: run test install migrate demo worker beat bench lint clean db-roles
+# The charting library of the supervision dashboard, vendored as a static file (no CDN, no build step at run time).
+CHARTJS_VERSION := 4.6.1
+CHARTJS_DIR := apps/supervision/static/supervision/vendor/chartjs
+
+.PHONY: run test install migrate demo worker beat bench lint clean vendor-chartjs
 
 $(STAMP): requirements.txt
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -44,12 +49,20 @@ bench: install
 # --users 18 --minutes 2), then a count of rows: nothing accepted may be lost (loadtest/run.py).
 loadtest: install
 	$(BIN)/python loadtest/run.py $(LOADTEST_ARGS)
+	$(BIN)/python bench/supervision_bench.py $(SUPERVISION_BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/bandit -q -r apps greenshield config -lll
 	$(BIN)/python scripts/audit_dependencies.py
+
+vendor-chartjs:
+	rm -rf .vendor-chartjs && mkdir -p .vendor-chartjs $(CHARTJS_DIR)
+	cd .vendor-chartjs && npm pack --silent chart.js@$(CHARTJS_VERSION) && tar xzf chart.js-$(CHARTJS_VERSION).tgz
+	cp .vendor-chartjs/package/dist/chart.umd.min.js .vendor-chartjs/package/LICENSE.md $(CHARTJS_DIR)/
+	rm -rf .vendor-chartjs
+	@head -c 40 $(CHARTJS_DIR)/chart.umd.min.js | grep -q "Chart.js v$(CHARTJS_VERSION)" && echo "Chart.js $(CHARTJS_VERSION) vendored"
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "apps.tracking",
     "apps.compliance",
     "apps.epcis",
+    "apps.supervision",
 ]
 
 MIDDLEWARE = [
@@ -202,6 +203,11 @@ CELERY_BEAT_SCHEDULE = {
     # One integrator at a time (an advisory lock inside it); a run that cannot start in time is dropped.
     "log-integrate": {"task": "greenshield.log_integrate", "schedule": GREENSHIELD_LOG_INTEGRATE_SECONDS,
                       "options": {"expires": GREENSHIELD_LOG_INTEGRATE_SECONDS}},
+    # Supervision rollups: the days whose records changed since the last run, then the risk-source alerts. One run
+    # at a time (an advisory lock inside it).
+    "supervision-rollup": {"task": "greenshield.supervision_rollup",
+                           "schedule": float(os.environ.get("GREENSHIELD_ROLLUP_SECONDS", "300")),
+                           "options": {"expires": float(os.environ.get("GREENSHIELD_ROLLUP_SECONDS", "300"))}},
     "epcis-subscriptions": {"task": "greenshield.epcis_subscriptions_due",
                             "schedule": float(os.environ.get("GREENSHIELD_EPCIS_POLL_SECONDS", "10"))},
 }
@@ -219,6 +225,68 @@ GREENSHIELD_EPCIS_PAGE_SIZE = int(os.environ.get("GREENSHIELD_EPCIS_PAGE_SIZE", 
 # Webhooks to http:// and to loopback/private addresses: only outside production (local receivers in tests).
 GREENSHIELD_EPCIS_ALLOW_LOCAL_WEBHOOKS = (os.environ.get("GREENSHIELD_EPCIS_ALLOW_LOCAL_WEBHOOKS", "")
                                           .lower() in ("1", "true")) if PRODUCTION else True
+
+# Supervision (README "Supervision"). Statistics answer for at most this many days at once (range_too_long).
+GREENSHIELD_STATS_MAX_RANGE_DAYS = int(os.environ.get("GREENSHIELD_STATS_MAX_RANGE_DAYS", "400"))
+# A rollup run also recomputes what was recorded this long before the previous run began (late commits).
+GREENSHIELD_ROLLUP_MARGIN_SECONDS = float(os.environ.get("GREENSHIELD_ROLLUP_MARGIN_SECONDS", "120"))
+
+
+def _codes(name: str, default: str) -> tuple[str, ...]:
+    return tuple(code.strip() for code in os.environ.get(name, default).split(",") if code.strip())
+
+
+# The plan's first-tier hubs (prefecture-level GB/T 2260 codes): Shanghai, Nanjing, Wuxi, Hangzhou, Ningbo, Jinhua
+# (Yiwu is a county of Jinhua). A parcel between two of them is promised 12 h (indicator key_cities_12h).
+GREENSHIELD_KEY_CITIES = _codes("GREENSHIELD_KEY_CITIES", "310100,320100,320200,330100,330200,330700")
+# The Delta's cities: region codes starting with these (Shanghai, Jiangsu, Zhejiang). Between two of them that are
+# not both key cities: 24 h (indicator delta_24h).
+GREENSHIELD_DELTA_PREFIXES = _codes("GREENSHIELD_DELTA_PREFIXES", "31,32,33")
+# Promised delivery limit in hours per route class (delay_rate counts deliveries later than this), measured from
+# acceptance to the first DELIVERED scan.
+GREENSHIELD_PROMISED_HOURS = {
+    "same_city": float(os.environ.get("GREENSHIELD_PROMISED_HOURS_SAME_CITY", "24")),
+    "key_cities": float(os.environ.get("GREENSHIELD_PROMISED_HOURS_KEY_CITIES", "12")),
+    "delta": float(os.environ.get("GREENSHIELD_PROMISED_HOURS_DELTA", "24")),
+    "other": float(os.environ.get("GREENSHIELD_PROMISED_HOURS_OTHER", "72")),
+}
+# A parcel neither delivered, returned nor seized with no scan for this many days counts as lost (as does an
+# EXCEPTION scan with reason LOST); an EXCEPTION with reason DAMAGED counts as damaged.
+GREENSHIELD_LOST_AFTER_DAYS = int(os.environ.get("GREENSHIELD_LOST_AFTER_DAYS", "7"))
+GREENSHIELD_DAMAGED_REASONS = _codes("GREENSHIELD_DAMAGED_REASONS", "DAMAGED")
+GREENSHIELD_LOST_REASONS = _codes("GREENSHIELD_LOST_REASONS", "LOST")
+# The plan's targets (主要指标): delay <= 2 per mille, damage <= 2 and loss <= 1 per 100,000; the share delivered in
+# time between key cities (12 h) and other Delta cities (24 h) is this installation's choice.
+GREENSHIELD_INDICATOR_TARGETS = {
+    "delay_rate": float(os.environ.get("GREENSHIELD_TARGET_DELAY_RATE", "2")),
+    "damage_rate": float(os.environ.get("GREENSHIELD_TARGET_DAMAGE_RATE", "2")),
+    "loss_rate": float(os.environ.get("GREENSHIELD_TARGET_LOSS_RATE", "1")),
+    "key_cities_12h": float(os.environ.get("GREENSHIELD_TARGET_KEY_CITIES_12H", "90")),
+    "delta_24h": float(os.environ.get("GREENSHIELD_TARGET_DELTA_24H", "90")),
+}
+# Risk sources: counts of each factor over the last GREENSHIELD_RISK_WINDOW_DAYS China days, times its weight; a
+# subject whose score reaches the threshold (within one company) raises one risk_threshold alert.
+GREENSHIELD_RISK_WINDOW_DAYS = int(os.environ.get("GREENSHIELD_RISK_WINDOW_DAYS", "30"))
+GREENSHIELD_RISK_THRESHOLD = float(os.environ.get("GREENSHIELD_RISK_THRESHOLD", "20"))
+GREENSHIELD_RISK_WEIGHTS = {
+    "refused:prohibited_item": 10.0,
+    "refused:sender_blacklisted": 8.0,
+    "refused:inspection_refused": 3.0,
+    "refused:identity_mismatch": 1.0,
+    "refused:unconfirmable_item": 2.0,
+    "identity_mismatch": 4.0,
+    "blacklisted_attempt": 8.0,
+    "suspect_screening": 3.0,
+    "prohibited_screening": 10.0,
+    "seizure": 15.0,
+    "dispatch_without_screening": 6.0,
+    "movement_while_on_hold": 6.0,
+    "event_id_conflict": 2.0,
+}
+if os.environ.get("GREENSHIELD_RISK_WEIGHTS"):  # "factor=weight,factor=weight" overrides single weights
+    for _pair in os.environ["GREENSHIELD_RISK_WEIGHTS"].split(","):
+        _name, _, _weight = _pair.partition("=")
+        GREENSHIELD_RISK_WEIGHTS[_name.strip()] = float(_weight)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

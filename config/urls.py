@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from apps.common.health import healthz, readyz
+from apps.supervision.admin import dashboard as supervision_dashboard
 
 api_v1 = [
     path("", include("apps.accounts.api.urls")),
@@ -15,6 +16,7 @@ api_v1 = [
     path("", include("apps.audit.api.urls")),
     path("", include("apps.transparency.api.urls")),
     path("", include("apps.epcis.api.urls")),
+    path("", include("apps.supervision.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
 ]
@@ -23,6 +25,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
     path("api/v1/", include(api_v1)),
+    path("admin/supervision/", admin.site.admin_view(supervision_dashboard), name="supervision-dashboard"),
     path("admin/", admin.site.urls),
 ]
 

@@ -28,6 +28,7 @@ class Capability(StrEnum):
     READ_REFERENCE = "read_reference"
     VIEW_ADMIN = "view_admin"  # supervisors and regulators audit in the Django admin (read-only)
     MANAGE_SUBSCRIPTIONS = "manage_subscriptions"  # EPCIS standing queries delivered to an agency's webhook
+    READ_STATISTICS = "read_statistics"  # supervision: compliance statistics, indicators, risk sources, dashboard
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ CAPABILITIES: dict[Capability, Grant] = {
     Capability.READ_REFERENCE: Grant(ALL_ROLES),
     Capability.VIEW_ADMIN: Grant(AUDITORS),
     Capability.MANAGE_SUBSCRIPTIONS: Grant(frozenset({Role.REGULATOR})),
+    Capability.READ_STATISTICS: Grant(AUDITORS),
 }
 
 

@@ -211,6 +211,8 @@ class AlertKind(LabelledEnum):
     EVENT_BEFORE_ACCEPTANCE = "event_before_acceptance", "Scan before acceptance", AlertSeverity.WARNING
     CHAIN_INTEGRITY_FAILURE = "chain_integrity_failure", "Trace chain integrity failure", AlertSeverity.CRITICAL
     SEIZURE_REPORTED = "seizure_reported", "Seizure reported to the authorities", AlertSeverity.CRITICAL
+    RISK_THRESHOLD = ("risk_threshold", "Risk source above its threshold (sender, outlet, staff or route)",
+                      AlertSeverity.WARNING)
     LOG_MERGE_DELAY = ("log_merge_delay", "Transparency log integration behind its maximum merge delay",
                        AlertSeverity.CRITICAL)
     DEVICE_FLAG_BURST = ("device_flag_burst", "Burst of flagged scans from one device (its clock, its setup?)",

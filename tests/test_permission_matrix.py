@@ -253,6 +253,12 @@ MATRIX: list[Row] = [
     Row("POST", f"{API}epcis/subscriptions/{{pk}}/resume/", (200, 403, 403, 403, 200, 403, 403, 401),
         (200, 403, 403, 403, 404, 403, 403, 401), "subscription"),
 
+    # Supervision: supervisors and regulators (and operators) read statistics of their scope; nothing is addressed,
+    # what is out of scope is simply not counted (tests/apps/supervision/test_api.py).
+    Row("GET", f"{API}stats/compliance/", (200, 403, 403, 200, 200, 200, 403, 401)),
+    Row("GET", f"{API}stats/indicators/", (200, 403, 403, 200, 200, 200, 403, 401)),
+    Row("GET", f"{API}risk/", (200, 403, 403, 200, 200, 200, 403, 401)),
+
     Row("GET", f"{API}audit-entries/", (200, 403, 403, 200, 200, 200, 403, 401)),
     Row("GET", f"{API}audit-entries/{{pk}}/", (200, 403, 403, 200, 200, 200, 403, 401),
         (200, 403, 403, 404, 404, 200, 403, 401), "audit_entry"),

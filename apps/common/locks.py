@@ -5,7 +5,7 @@ import zlib
 
 from django.db import connection
 
-NAMESPACES = {"sender": 1, "idempotency": 2, "chain": 3, "log": 5}
+NAMESPACES = {"sender": 1, "idempotency": 2, "chain": 3, "log": 5, "rollup": 6}
 
 
 def _int32(value: int) -> int:
