@@ -47,7 +47,14 @@ def as_app_role(require_postgres, world):
 
 
 def test_owner_owns_every_table_and_the_app_role_none(as_app_role):
+    assert f"Created role {OWNER}." in as_app_role and f"Created role {APP}." in as_app_role
     with connection.cursor() as cursor:
+        cursor.execute("RESET ROLE")
+    again = io.StringIO()
+    call_command("db_roles", "--owner", OWNER, "--app", APP, stdout=again)  # idempotent
+    assert "Created role" not in again.getvalue()
+    with connection.cursor() as cursor:
+        cursor.execute(f'SET ROLE "{APP}"')
         cursor.execute("SELECT current_user, count(*) FILTER (WHERE tableowner <> %s), count(*) "
                        "FROM pg_tables WHERE schemaname = 'public' GROUP BY 1", [OWNER])
         user, not_owner, tables = cursor.fetchone()
