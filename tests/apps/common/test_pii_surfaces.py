@@ -7,7 +7,7 @@ import logging
 import pytest
 
 from apps.common.rotation import encrypted_models
-from tests.helpers import SENDER_ID, acceptance_body, acceptance_post
+from tests.helpers import SENDER_ID, acceptance_body, acceptance_post, events_post, scan
 
 # Every model with encrypted personal data, and the dump test that proves it never reaches the database in clear.
 DUMP_TESTED = {
@@ -15,6 +15,7 @@ DUMP_TESTED = {
     "senders.Sender": "tests/apps/parcels/test_pii_dump.py",
     "parcels.AcceptanceRecord": "tests/apps/parcels/test_pii_dump.py",
     "senders.BlacklistEntry": "tests/apps/parcels/test_pii_dump.py",
+    "parcels.LinkPersonalData": "tests/apps/parcels/test_pii_dump.py",  # last-mile locations
     "epcis.Subscription": "tests/apps/epcis/test_secret_dump.py",  # a webhook secret, not personal data
 }
 
@@ -34,6 +35,12 @@ def test_logs_hold_no_personal_data(world, client_for, caplog):
         acceptance_post(client_for("outlet_staff"), bad)
         client_for("supervisor").post("/api/v1/senders/search/", {"phone": body["sender"]["phone"],
                                                                   "reason": "log check"}, format="json")
+        waybill = acceptance_post(client_for("outlet_staff"), acceptance_body()).json()["waybill_no"]
+        door = {"lat": 29.876543, "lon": 118.765432}
+        events_post(client_for("device"), [scan(waybill, "DELIVERED", location=door,
+                                                detail={"received_by": "RECIPIENT"}),
+                                           scan(waybill, "DELIVERED", location=door, detail={"note": "x"})])
+        plaintexts += ["29.876543", "118.765432"]
     logged = caplog.text + " ".join(str(r.args) for r in caplog.records)
     assert caplog.records, "the requests should have logged something (at least the 400)"
     for value in plaintexts:
