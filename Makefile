@@ -26,6 +26,7 @@ migrate: install
 
 demo: migrate
 	$(BIN)/python manage.py load_demo
+	$(BIN)/python manage.py rollup --changed
 
 run: demo
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)

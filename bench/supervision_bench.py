@@ -152,11 +152,12 @@ def fill_year(facilities, last: datetime.date) -> None:
     """A year of ComplianceDay rows for every facility (as the rollup writes them), then the monthly rollups."""
     from django.db import connection
 
-    from apps.supervision.models import ComplianceDay
+    from apps.supervision.models import ComplianceCompanyDay, ComplianceDay
     from apps.supervision.services import rollup_month
 
     started = time.perf_counter()
     ComplianceDay.objects.all().delete()
+    ComplianceCompanyDay.objects.all().delete()
     first = last - datetime.timedelta(days=364)
     with connection.cursor() as cursor:
         cursor.execute("""
@@ -169,6 +170,18 @@ def fill_year(facilities, last: datetime.date) -> None:
                    '{"44": 6, "50": 6}', '{"ARRIVED": 2400, "SORTED": 2400, "LOADED": 2000, "DEPARTED": 2000}'
             FROM generate_series(%s::date, %s::date, interval '1 day') AS d
             CROSS JOIN organizations_facility AS f""", [first, last])
+        # The same days summed per company and province, as rollup_day writes them next to the facility rows.
+        cursor.execute("""
+            INSERT INTO supervision_compliancecompanyday (day, organization_id, province, acceptances, refused, refusals,
+                real_name_verified, inspection_passed, inspection_failed, screenings, screened_before_dispatch,
+                dispatched_unscreened, holds, seizures, alerts, ack_hist, resolve_hist, scans)
+            SELECT day, organization_id, province, sum(acceptances), sum(refused), '{"identity_mismatch": 300,
+                   "prohibited_item": 200}', sum(real_name_verified), sum(inspection_passed), sum(inspection_failed),
+                   '{"CLEAR": 50000, "SUSPECT": 225}', sum(screened_before_dispatch), sum(dispatched_unscreened),
+                   sum(holds), sum(seizures), '{"suspect_screening": 225, "dispatch_without_screening": 75}',
+                   '{"30": 125, "34": 100, "40": 75}', '{"44": 150, "50": 150}',
+                   '{"ARRIVED": 60000, "SORTED": 60000, "LOADED": 50000, "DEPARTED": 50000}'
+            FROM supervision_complianceday GROUP BY day, organization_id, province""")
         cursor.execute("ANALYZE")
     month = first.replace(day=1)
     months = 0
@@ -176,7 +189,8 @@ def fill_year(facilities, last: datetime.date) -> None:
         rollup_month(month)
         months += 1
         month = (month + datetime.timedelta(days=32)).replace(day=1)
-    log(f"a year of rollups: {ComplianceDay.objects.count():,} daily rows, {months} months rolled up, in "
+    log(f"a year of rollups: {ComplianceDay.objects.count():,} daily rows per facility, "
+        f"{ComplianceCompanyDay.objects.count():,} per company and province, {months} months rolled up, in "
         f"{time.perf_counter() - started:.1f} s")
 
 
@@ -222,14 +236,26 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=40)
     parser.add_argument("--db", default="greenshield_supervision_bench")
     parser.add_argument("--base-url", default=os.environ.get("DATABASE_URL", "postgres://root@127.0.0.1:5432/test"))
+    parser.add_argument("--stats-only", action="store_true",
+                        help="Reuse the scratch database of an earlier run: only the year of rollups and the endpoint.")
     args = parser.parse_args()
-    setup(recreate_database(args.base_url, args.db))
+    if args.stats_only:
+        setup(args.base_url.rsplit("/", 1)[0] + "/" + args.db)
+    else:
+        setup(recreate_database(args.base_url, args.db))
+    from apps.accounts.models import User
+    from apps.organizations.models import Facility
     from apps.supervision.services import china_today
 
     day = china_today() - datetime.timedelta(days=1)
-    filled = fill_day(day, args.acceptances, args.scans)
-    bench_rollup(day, args.acceptances, filled["links"])
-    fill_year(filled["facilities"], day)
+    if args.stats_only:
+        User.objects.filter(username="bench_delta").delete()
+        facilities = list(Facility.objects.all())
+    else:
+        filled = fill_day(day, args.acceptances, args.scans)
+        bench_rollup(day, args.acceptances, filled["links"])
+        facilities = filled["facilities"]
+    fill_year(facilities, day)
     bench_statistics(day, args.requests)
 
 
