@@ -6,8 +6,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 
-from django.utils import timezone
-
+from apps.common import clock
 from apps.transparency.services import LINK, log_leaves_add
 from greenshield import chain
 
@@ -46,7 +45,7 @@ class LinkSpec:
 def chain_append(*, parcel: Parcel, links: list[LinkSpec], recorded_at=None) -> list[CheckpointEvent]:
     """Append ``links`` in order, hashing each onto the parcel's head, move the head, and queue each link's leaf
     in the transparency log."""
-    recorded_at = recorded_at or timezone.now()
+    recorded_at = recorded_at or clock.now()
     prev = parcel.chain_head or chain.GENESIS
     seq = parcel.chain_length
     events = []

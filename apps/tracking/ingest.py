@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 import orjson
 from django.conf import settings
 from django.db import connection, transaction
-from django.utils import timezone
 
+from apps.common import clock
 from apps.organizations.models import Facility, Staff, Vehicle
 from apps.parcels.chain import territory_record
 from apps.parcels.models import AcceptanceRecord, CheckpointEvent, Parcel
@@ -352,7 +352,7 @@ def events_capture(*, device, events: list, now: datetime.datetime | None = None
         raise TypeError("events must be a list")
     if len(events) > MAX_BATCH:
         raise BatchTooLarge(len(events))
-    now = now or timezone.now()
+    now = now or clock.now()
     max_skew = datetime.timedelta(seconds=settings.GREENSHIELD_EVENT_MAX_FUTURE_SKEW_SECONDS)
     place = Place.of(device)
     for attempt in range(3):
