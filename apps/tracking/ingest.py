@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import orjson
 from django.conf import settings
 from django.db import connection, transaction
+from django.utils import timezone
 
 from apps.common import clock
 from apps.organizations.models import Facility, Staff, Vehicle
@@ -461,7 +462,7 @@ def _insert(rows, *, device, now, actor) -> int:
         raw.execute(f'WITH stored AS (INSERT INTO "{table}" ({COLUMNS}) SELECT {COLUMNS} FROM ingest_staging '
                     "ON CONFLICT (organization_id, event_id) DO NOTHING RETURNING hash) "
                     f'INSERT INTO "{PENDING_TABLE}" (data, queued_at) SELECT %s || hash, %s FROM stored',
-                    [f"{LINK}:", now])
+                    [f"{LINK}:", timezone.now()])  # queued now, whatever time the links record
         inserted = raw.rowcount
         raw.execute("TRUNCATE ingest_staging")
     return inserted
