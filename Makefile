@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install migrate demo worker beat bench lint clean
+.PHONY: run test install migrate demo demo-history worker beat bench lint vendor-axe clean
 
 $(STAMP): requirements.txt
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -20,6 +20,11 @@ migrate: install
 
 demo: migrate
 	$(BIN)/python manage.py load_demo
+
+# A month of back-dated traffic (simulate --days), for the statistics and the supervision dashboard.
+HISTORY_DAYS ?= 30
+demo-history: demo
+	$(BIN)/python manage.py simulate --days $(HISTORY_DAYS) --seed 1
 
 run: demo
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
@@ -43,6 +48,11 @@ lint: install
 	$(BIN)/lint-imports
 	$(BIN)/bandit -q -r apps greenshield config -lll
 	$(BIN)/python scripts/audit_dependencies.py
+
+# Refresh the axe-core the browser tests inject (tests/browser/vendor/); AXE_VERSION=4.x.y for a given release.
+AXE_VERSION ?= 4
+vendor-axe:
+	AXE_VERSION=$(AXE_VERSION) scripts/vendor_axe.sh
 
 clean:
 	rm -rf $(VENV) .pytest_cache
