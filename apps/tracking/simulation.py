@@ -58,7 +58,7 @@ class SimulationError(Exception):
 class Profile:
     """How often each thing happens (fractions of acceptance attempts, or of accepted parcels)."""
 
-    per_day: int = 120  # acceptance attempts a day across the network
+    per_day: int = 40  # acceptance attempts a day across the network
     identity_mismatch: float = 0.012
     prohibited_declared: float = 0.008  # the outlet's inspection finds a prohibited item
     unconfirmable: float = 0.006
