@@ -219,6 +219,10 @@ class History:
                 log_integrate()
                 if self.progress:
                     self.progress(done, attempts)
+            with transaction.atomic():  # the scanners' last sync: nothing that happened is left on a device
+                self.clock.advance_to(self.end)
+                self._tick()
+            log_integrate()
         self.stats["attempts"] = attempts
         return self.stats
 
