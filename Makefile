@@ -13,6 +13,7 @@ CHARTJS_VERSION := 4.6.1
 CHARTJS_DIR := apps/supervision/static/supervision/vendor/chartjs
 
 .PHONY: run test install migrate demo worker beat bench lint clean vendor-chartjs
+.PHONY: run test install migrate demo demo-history worker beat bench lint vendor-axe clean
 
 $(STAMP): requirements.txt
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -27,6 +28,11 @@ migrate: install
 demo: migrate
 	$(BIN)/python manage.py load_demo
 	$(BIN)/python manage.py rollup --changed
+
+# A month of back-dated traffic (simulate --days), for the statistics and the supervision dashboard.
+HISTORY_DAYS ?= 30
+demo-history: demo
+	$(BIN)/python manage.py simulate --days $(HISTORY_DAYS) --seed 1
 
 run: demo
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
@@ -64,6 +70,10 @@ vendor-chartjs:
 	cp .vendor-chartjs/package/dist/chart.umd.min.js .vendor-chartjs/package/LICENSE.md $(CHARTJS_DIR)/
 	rm -rf .vendor-chartjs
 	@head -c 40 $(CHARTJS_DIR)/chart.umd.min.js | grep -q "Chart.js v$(CHARTJS_VERSION)" && echo "Chart.js $(CHARTJS_VERSION) vendored"
+# Refresh the axe-core the browser tests inject (tests/browser/vendor/); AXE_VERSION=4.x.y for a given release.
+AXE_VERSION ?= 4
+vendor-axe:
+	AXE_VERSION=$(AXE_VERSION) scripts/vendor_axe.sh
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -9,6 +9,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 from django.utils import timezone
 
+from apps.common import clock
 from apps.common.request_context import current_request_id
 from apps.common.rotation import pk_batches
 from apps.transparency.services import AUDIT, PENDING_TABLE, leaf_data, log_leaves_add
@@ -62,7 +63,7 @@ def _append(entry: AuditEntry) -> None:
                    f"INSERT INTO {pending} (data, queued_at) VALUES (%s, %s)")
     values = [f.get_db_prep_save(getattr(entry, f.attname), connection) for f in _FIELDS]
     with connection.cursor() as cursor:
-        cursor.execute(_INSERT, [*values, leaf_data(AUDIT, entry.hash), entry.at])
+        cursor.execute(_INSERT, [*values, leaf_data(AUDIT, entry.hash), timezone.now()])
     entry._state.adding, entry._state.db = False, "default"
 
 
@@ -128,7 +129,7 @@ def audit_record(*, actor, action: str, target=None, target_type: str = "", targ
     if not province and actor is not None:
         province = getattr(actor, "province", "") or ""
     entry = AuditEntry(
-        at=timezone.now(), actor=_actor_name(actor), actor_user=user, action=action,
+        at=clock.now(), actor=_actor_name(actor), actor_user=user, action=action,
         target_type=target_type, target_id=target_id, target_repr=target_repr, reason=reason,
         request_id=request_id or "", organization_id=organization_id, province=province,
         data=json.loads(json.dumps(data or {}, cls=DjangoJSONEncoder)),  # hash what the database will give back

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
-from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.audit.services import audit_record
+from apps.common import clock
 from apps.common.outbox import outbox_handler, outbox_put
 from apps.transparency.services import MERGE_DELAY_TOPIC
 from greenshield import rules
@@ -29,7 +29,7 @@ def alert_raise(*, kind: AlertKind, organization, summary: str, facility=None, p
     alert = Alert(kind=kind, severity=severity or AlertKind(kind).severity, organization=organization,
                   facility_id=facility.pk if facility is not None else facility_id, parcel=parcel, acceptance=acceptance,
                   waybill_no=waybill_no or getattr(parcel, "waybill_no", "") or "", summary=summary[:300],
-                  detail=detail or {}, dedup_key=dedup_key)
+                  detail=detail or {}, dedup_key=dedup_key, created_at=clock.now())
     try:
         with transaction.atomic():
             alert.save()
@@ -172,14 +172,14 @@ def alert_notify(payload: dict) -> None:
             audiences[audience] = list(alert_recipients(alert))
         notifications += [Notification(alert=alert, recipient=user) for user in audiences[audience]]
     Notification.objects.bulk_create(notifications, ignore_conflicts=True)
-    Alert.objects.filter(pk__in=[a.pk for a in alerts], notified_at__isnull=True).update(notified_at=timezone.now())
+    Alert.objects.filter(pk__in=[a.pk for a in alerts], notified_at__isnull=True).update(notified_at=clock.now())
 
 
 @transaction.atomic
 def alert_acknowledge(*, alert: Alert, actor, note: str = "") -> Alert:
     alert = Alert.objects.select_for_update().get(pk=alert.pk)
     alert.status = rules.alert_transition("acknowledge", alert.status)
-    alert.acknowledged_at, alert.acknowledged_by = timezone.now(), actor
+    alert.acknowledged_at, alert.acknowledged_by = clock.now(), actor
     if note:
         alert.note = (alert.note + "\n" if alert.note else "") + note
     alert.save(update_fields=["status", "acknowledged_at", "acknowledged_by", "note"])
@@ -199,7 +199,7 @@ def alert_resolve(*, alert: Alert, actor, note: str) -> Alert:
 
 
 def _resolve(alert: Alert, *, actor, note: str) -> None:
-    now = timezone.now()
+    now = clock.now()
     if alert.status == AlertStatus.OPEN:
         alert.acknowledged_at, alert.acknowledged_by = now, actor
     alert.status = rules.alert_transition("resolve", alert.status)

@@ -8,8 +8,8 @@ import uuid
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.utils import timezone
 
+from apps.common import clock
 from apps.transparency.services import LINK, log_leaves_add
 from greenshield import chain, rules
 from greenshield.enums import EventType
@@ -53,7 +53,7 @@ def chain_append(*, parcel: Parcel, links: list[LinkSpec], recorded_at=None) -> 
     for spec in links:
         if not EventType(spec.type).meta.system and rules.detail_errors(event_type=spec.type, detail=spec.detail):
             raise ValueError(f"{spec.type} detail {sorted(spec.detail)} is not the type's coded facts")
-    recorded_at = recorded_at or timezone.now()
+    recorded_at = recorded_at or clock.now()
     prev = parcel.chain_head or chain.GENESIS
     seq = parcel.chain_length
     events = []

@@ -4,9 +4,9 @@ from __future__ import annotations
 import secrets
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from apps.audit.services import audit_record
+from apps.common import clock
 from apps.common.fields import blind_index_filter
 from apps.common.permissions import ensure_may
 from apps.common.request_context import current_request_id
@@ -45,7 +45,7 @@ def prohibited_categories_load(path=None) -> int:
 def waybill_generate(organization) -> str:
     """Server-assigned waybill: the company's waybill prefix, date, 8 random digits (retried on the rare
     collision)."""
-    today = timezone.localdate().strftime("%y%m%d")
+    today = clock.localdate().strftime("%y%m%d")
     for _ in range(8):
         candidate = f"{organization.waybill_space}{today}{secrets.randbelow(10**8):08d}"
         if not Parcel.objects.filter(waybill_no=candidate).exists():
@@ -116,7 +116,7 @@ def acceptance_record(*, account, sender: dict, recipient: dict, items: list[dic
             raise ValidationFailed("Unknown prohibited-item category.", code="unknown_prohibited_category",
                                    attr=f"items.{index}.prohibited_category")
 
-    now = timezone.now()
+    now = clock.now()
     blacklisted = sender_blacklist_entry(organization=organization, id_type=sender["id_type"],
                                          id_number=sender["id_number"]) is not None
     decision = rules.acceptance_decide(

@@ -6,9 +6,9 @@ import secrets
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
 from apps.audit.services import audit_record
+from apps.common import clock
 from apps.common.permissions import user_may
 from apps.common.principals import is_device
 from apps.compliance.services import alert_raise, alerts_resolve_for_parcel, attempt_refused
@@ -90,7 +90,7 @@ def _screening_store(*, actor, facility_obj, operator_obj, waybill_no, machine_i
     screening = Screening.objects.create(
         parcel=parcel, facility=facility_obj, machine_id=machine_id, operator=operator_obj, result=result,
         image_ref=image_ref, image_sha256=image_sha256, screened_at=screened_at, recorded_by=actor.username,
-        device=device,
+        device=device, recorded_at=clock.now(),
     )
     new_status, new_screening, alert_kind = rules.screening_outcome(
         result=result, current_status=parcel.status, current_screening=parcel.screening_status)
@@ -151,7 +151,7 @@ def _resolution_store(*, user, staff, screening: Screening, result: str, notes: 
         screening_result=screening.result, already_resolved=Resolution.objects.filter(screening=screening).exists(),
         result=result, parcel_status=parcel.status, screening_status=parcel.screening_status,
         status_before_hold=parcel.status_before_hold, other_holds=other_holds)
-    now = timezone.now()
+    now = clock.now()
     resolution = Resolution(screening=screening, result=result, notes=notes, resolved_by=user, staff=staff,
                             resolved_at=now)
     if result == ResolutionResult.SEIZED:
@@ -183,7 +183,7 @@ def _resolution_store(*, user, staff, screening: Screening, result: str, notes: 
 
 def unscreened_sweep(*, now: datetime.datetime | None = None, max_hours: float | None = None) -> int:
     """Raise one alert per parcel accepted more than ``max_hours`` ago with no screening yet [R11]."""
-    now = now or timezone.now()
+    now = now or clock.now()
     max_hours = settings.GREENSHIELD_UNSCREENED_MAX_HOURS if max_hours is None else max_hours
     overdue = (Parcel.objects.filter(screening_status=ScreeningStatus.PENDING,
                                      accepted_at__lt=now - datetime.timedelta(hours=max_hours))

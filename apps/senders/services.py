@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from apps.audit.services import audit_record
+from apps.common import clock
 from apps.common.fields import blind_index_filter
 from apps.common.locks import xact_lock
 from greenshield import rules
@@ -36,7 +37,7 @@ def sender_upsert(*, kind: str, name: str, id_type: str, id_number: str, phone: 
     existing = _matching(Sender.objects.all(), Sender, id_type, id_number)
     if existing and not verified:
         return existing[0]
-    sender = existing[0] if existing else Sender(id_type=id_type, id_number=id_number)
+    sender = existing[0] if existing else Sender(id_type=id_type, id_number=id_number, created_at=clock.now())
     sender.kind = kind
     if sender.name != name:
         sender.name = name
@@ -46,7 +47,7 @@ def sender_upsert(*, kind: str, name: str, id_type: str, id_number: str, phone: 
         sender.address = address
     if kind == SenderKind.ORGANIZATION:
         sender.uscc, sender.organization_name = uscc, organization_name
-    sender.last_seen_at = timezone.now()
+    sender.last_seen_at = clock.now()
     sender.save()
     return sender
 
@@ -142,7 +143,7 @@ def blacklist_create(*, actor, subject: str, reason: str, id_type: str = "", id_
     if valid_until is not None and valid_until <= timezone.now():
         raise ValidationFailed("valid_until must be in the future.", code="invalid", attr="valid_until")
     entry = BlacklistEntry(subject=subject, reason=reason, valid_until=valid_until, province=province,
-                           organization=organization, created_by=actor, staff=staff,
+                           organization=organization, created_by=actor, staff=staff, created_at=clock.now(),
                            id_type=id_type or (staff.id_type if staff else ""))
     if id_number:
         entry.id_number = id_number

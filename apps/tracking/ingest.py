@@ -27,6 +27,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from apps.common import clock
 from apps.organizations.models import Facility, Staff, Vehicle
 from apps.parcels.chain import PersonalSeal, personal_rows_insert, personal_seal, territory_record
 from apps.parcels.models import AcceptanceRecord, CheckpointEvent, Parcel
@@ -382,7 +383,7 @@ def events_capture(*, device, events: list, now: datetime.datetime | None = None
         raise TypeError("events must be a list")
     if len(events) > MAX_BATCH:
         raise BatchTooLarge(len(events))
-    now = now or timezone.now()
+    now = now or clock.now()
     max_skew = datetime.timedelta(seconds=settings.GREENSHIELD_EVENT_MAX_FUTURE_SKEW_SECONDS)
     clock_skew = datetime.timedelta(seconds=settings.GREENSHIELD_CLOCK_SKEW_SECONDS)
     place = Place.of(device)
@@ -498,7 +499,7 @@ def _insert(rows, *, device, now, actor) -> int:
         raw.execute(f'WITH stored AS (INSERT INTO "{table}" ({COLUMNS}) SELECT {COLUMNS} FROM ingest_staging '
                     "ON CONFLICT (organization_id, event_id) DO NOTHING RETURNING hash) "
                     f'INSERT INTO "{PENDING_TABLE}" (data, queued_at) SELECT %s || hash, %s FROM stored',
-                    [f"{LINK}:", now])
+                    [f"{LINK}:", timezone.now()])  # queued now, whatever time the links record
         inserted = raw.rowcount
         raw.execute("TRUNCATE ingest_staging")
     return inserted

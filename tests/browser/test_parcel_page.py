@@ -3,10 +3,10 @@ supervisor logs in through the admin's login form, opens a parcel that went from
 the controls, the chain with who and what handled each link, and the integrity verdict — and no personal data in
 clear. The screenshot is kept as a CI artifact (``artifacts/parcel-page.png``).
 
-Chromium comes from Debian (``.ci/install-browser``), not from ``playwright install``."""
+Chromium comes from Debian (``.ci/install-browser``), not from ``playwright install`` (the ``browser`` fixture,
+``conftest.py``)."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -14,31 +14,11 @@ import pytest
 from tests.factories import PASSWORD
 from tests.helpers import PLAINTEXTS
 from tests.journeys import COURIER, PLATE, run_journey
-from tests.services import services_required
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 GREEN_VERDICT = "rgb(231, 246, 236)"  # .gs-verdict.gs-ok
-
-
-@pytest.fixture
-def browser():
-    if not os.path.exists(CHROMIUM):
-        if services_required():
-            pytest.fail(f"GREENSHIELD_REQUIRE_SERVICES=1 but {CHROMIUM} is missing: run .ci/install-browser")
-        pytest.skip(f"needs Debian's chromium at {CHROMIUM} (.ci/install-browser)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, timeout=60_000)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 @pytest.fixture

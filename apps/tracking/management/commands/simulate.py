@@ -1,14 +1,19 @@
-"""simulate --parcels N: realistic traffic across the demo network, through the real REST API.
+"""simulate: realistic traffic across the demo network (run ``load_demo`` first).
 
-Each parcel is accepted at an outlet (a few are refused), screened at its company's hub (a few are suspect and
-re-checked, a few slip through unscreened), scanned through the hub, loaded onto a vehicle, handed to a courier
-and delivered (some after a failed attempt, some with an incident). Run ``load_demo`` first.
+``--parcels N`` drives live traffic through the real REST API (in-process, or over HTTP with ``--url``): each parcel
+is accepted at an outlet (a few are refused), screened at its company's hub (a few are suspect and re-checked, a few
+slip through unscreened), scanned through the hub, loaded onto a vehicle, handed to a courier and delivered (some
+after a failed attempt, some with an incident).
+
+``--days N`` writes the history of the past N days instead, through the services under a simulated clock
+(``apps.tracking.simulation``), so that statistics and the supervision dashboard have a month of curves.
 """
 from __future__ import annotations
 
 import datetime
 import json
 import random
+import time
 import urllib.request
 import uuid
 from dataclasses import dataclass
@@ -23,6 +28,7 @@ from tqdm import tqdm
 from apps.accounts.models import Device, User
 from apps.accounts.services import device_create, device_key_rotate
 from apps.organizations.models import Facility, Organization, Staff
+from apps.tracking.simulation import History, Profile, SimulationError
 from greenshield.enums import FacilityKind
 from greenshield.identity import make_resident_id
 
@@ -84,10 +90,20 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=None)
         parser.add_argument("--url", help="Post to a running server (e.g. http://127.0.0.1:8000) instead of in-process.")
         parser.add_argument("--batch-size", type=int, default=500, help="events per device batch")
+        parser.add_argument("--days", type=int, default=None,
+                            help="Write the history of the past N days through the services (back-dated) instead.")
+        parser.add_argument("--per-day", type=int, default=Profile.per_day,
+                            help="With --days: acceptance attempts a day across the network.")
+        parser.add_argument("--incidents", type=float, default=1.0,
+                            help="With --days: make refusals, holds, delays, damages and losses this many times as "
+                                 "frequent.")
 
-    def handle(self, *args, parcels, seed, url, batch_size, **options):
+    def handle(self, *args, parcels, seed, url, batch_size, days=None, per_day=Profile.per_day, incidents=1.0,
+               **options):
         if settings.PRODUCTION:
             raise CommandError("simulate is for development and demonstrations, not production.")
+        if days is not None:
+            return self._history(days=days, per_day=per_day, seed=seed, incidents=incidents)
         if not url and "testserver" not in settings.ALLOWED_HOSTS:
             settings.ALLOWED_HOSTS.append("testserver")
         rng = random.Random(seed)
@@ -128,6 +144,37 @@ class Command(BaseCommand):
             "Simulated {n} parcels: {accepted} accepted, {refused} refused, {suspect} suspect at X-ray "
             "({seized} seized), {unscreened} dispatched unscreened, {events} scans stored, {rejected_events} "
             "scans rejected.".format(n=parcels, **stats)))
+
+    def _history(self, *, days: int, per_day: int, seed: int | None, incidents: float) -> None:
+        if not 1 <= days <= 400 or per_day < 1 or not 0 < incidents <= 50:
+            raise CommandError("--days must be between 1 and 400, --per-day at least 1, --incidents in (0, 50].")
+        bar = tqdm(total=days * per_day, desc=f"Simulating {days} days", unit="parcel")
+
+        def progress(done: int, total: int) -> None:
+            bar.update(done - bar.n)
+
+        started = time.perf_counter()
+        try:
+            profile = Profile(per_day=per_day).scaled(incidents)
+            stats = History(days=days, seed=seed, profile=profile, progress=progress).run()
+        except SimulationError as exc:
+            raise CommandError(str(exc)) from exc
+        finally:
+            bar.close()
+        seconds = time.perf_counter() - started
+        refusals = ", ".join(f"{k.removeprefix('refused_')} {v}" for k, v in sorted(stats.items())
+                             if k.startswith("refused_"))
+        self.stdout.write(self.style.SUCCESS(
+            "Simulated {days} days: {attempts} acceptance attempts, {accepted} accepted, {refused} refused ({refusals}); "
+            "X-ray: {screened_suspect} suspect, {screened_prohibited} prohibited, {seized} seized, {unscreened} "
+            "unscreened; {delivered} delivered, {delivery_failed} failed attempts, {delayed} delayed, {damaged} "
+            "damaged, {lost} lost, {vanished} vanished; {scans} scans; {alerts} alerts ({alerts_acknowledged} "
+            "acknowledged, {alerts_resolved} resolved). {seconds:.1f} s, {rate:.1f} parcels/s.".format(
+                days=days, refusals=refusals or "none", seconds=seconds, rate=stats["attempts"] / seconds,
+                **{k: stats[k] for k in ("attempts", "accepted", "refused", "screened_suspect", "screened_prohibited",
+                                         "seized", "unscreened", "delivered", "delivery_failed", "delayed", "damaged",
+                                         "lost", "vanished", "scans", "alerts", "alerts_acknowledged",
+                                         "alerts_resolved")})))
 
     # -- the network ------------------------------------------------------------------------------------
     def _companies(self) -> list[Company]:
