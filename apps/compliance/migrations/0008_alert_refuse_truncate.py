@@ -8,5 +8,5 @@ forwards, backwards = guard_operations(truncate_only=["compliance_alert"])
 
 
 class Migration(migrations.Migration):
-    dependencies = [("compliance", "0006_alert_kinds_merged")]
+    dependencies = [("compliance", "0007_aggregated_alerts")]
     operations = [migrations.RunPython(forwards, backwards)]

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('compliance', '0006_alert_kinds_merged'),
+        ('compliance', '0008_alert_refuse_truncate'),
     ]
 
     operations = [
