@@ -6,18 +6,20 @@ kept as a CI artifact (``artifacts/dashboard.png``)."""
 from __future__ import annotations
 
 import datetime
+from pathlib import Path
 
 import pytest
 
 from apps.supervision import services
 from greenshield.enums import InspectionResult, ScreeningResult
 from tests.apps.supervision.month import BEIJING, NANJING, SUZHOU, accepted_on, at, delivered, exception, parcel
-from tests.browser.test_parcel_page import ARTIFACTS, browser  # noqa: F401 - the shared Chromium fixture
+from tests.browser.axe import assert_accessible
 from tests.factories import PASSWORD, ScreeningFactory
 from tests.helpers import PLAINTEXTS, accept_as
 
 pytestmark = pytest.mark.browser
 NOVEMBER = datetime.date(2026, 11, 1)
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 
 
 @pytest.fixture
@@ -42,7 +44,7 @@ def november(world, transactional_db):
     return world
 
 
-def test_regulator_reads_the_supervision_dashboard_in_chromium(november, live_server, browser):  # noqa: F811
+def test_regulator_reads_the_supervision_dashboard_in_chromium(november, live_server, browser):
     from playwright.sync_api import expect
 
     page = browser.new_page(viewport={"width": 1440, "height": 1100}, locale="en-US")
@@ -76,6 +78,7 @@ def test_regulator_reads_the_supervision_dashboard_in_chromium(november, live_se
     expect(outlets).to_contain_text("refused:prohibited_item: 5 × 10.0 = 50.0")
     expect(page.locator('#risks table[data-kind="sender"]')).to_contain_text("张*")
 
+    assert_accessible(page, "supervision dashboard (regulator)")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
     shown, source = page.locator("body").inner_text(), page.content()
