@@ -14,7 +14,6 @@ import schemathesis
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -24,7 +23,7 @@ from schemathesis.specs.openapi.checks import (
 
 from config.wsgi import application
 from tests.factories import synthetic_resident_id
-from tests.helpers import SENDER_ID
+from tests.helpers import SENDER_ID, token_key
 from tests.matrix_world import IN, OUT, MatrixWorld
 
 MAX_EXAMPLES = 25
@@ -142,7 +141,7 @@ def steer(world):
 
 
 def token_for(user) -> dict:
-    return {"Authorization": f"Token {Token.objects.get_or_create(user=user)[0].key}"}
+    return {"Authorization": f"Token {token_key(user)}"}
 
 
 @supervisor_schema.parametrize()
