@@ -291,6 +291,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
         "apps.common.openapi.indexed_error_attrs",
+        "apps.common.openapi.operation_links",
     ],
 }
 
