@@ -1,6 +1,6 @@
 """DRF's authtoken table held every API token in clear and for ever. Tokens are now django-rest-knox's (expiring,
 stored as digests), so the old table goes: its tokens stop working, and their holders sign in again for a new one.
-On a database that never had it, nothing happens. Not reversible: the clear tokens are not to come back."""
+On a database that never had it, nothing happens. Reversing it restores nothing: the clear tokens are not to come back."""
 from django.db import migrations
 from django.db.migrations.recorder import MigrationRecorder
 
