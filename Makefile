@@ -5,6 +5,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The make targets are a developer's: development mode, unless the environment says otherwise. Without it the
+# service is in production mode (DEBUG off, refuses to start without its secrets).
+GREENSHIELD_ENV ?= development
+export GREENSHIELD_ENV
 
 .PHONY: run test install migrate demo worker beat bench loadtest lint clean
 .PHONY: run test install migrate demo worker beat bench lint clean db-roles

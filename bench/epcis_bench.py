@@ -242,7 +242,7 @@ def main() -> None:
     db_url = recreate_database(base, args.database)
     key, waybills, courier = setup_data(db_url, args.parcels)  # this process: eager, no broker (it only reads)
     from django.contrib.auth import get_user_model
-    from rest_framework.authtoken.models import Token
+    from knox.models import AuthToken
 
     from apps.accounts.services import ensure_role_groups
     from apps.organizations.models import Organization
@@ -251,7 +251,7 @@ def main() -> None:
     supervisor = get_user_model().objects.create(username="bench_supervisor", is_staff=True,
                                                  organization=Organization.objects.get(code="BENCH"))
     supervisor.groups.add(ensure_role_groups()[Role.SUPERVISOR])
-    token = Token.objects.create(user=supervisor).key
+    token = AuthToken.objects.create(user=supervisor)[1]
     warm = min(100, len(waybills) // 20)
     quarter = (len(waybills) - warm) // 4
     rest = waybills[warm:]

@@ -1,9 +1,14 @@
 """greenshield settings, read from the environment (see README "Configuration").
 
-Development (the default) needs nothing: SQLite, eager Celery tasks, a local keyring outside the repo.
-`GREENSHIELD_ENV=production` turns on every deploy safeguard and refuses to start without its secrets.
+Safe by default: anything but an explicit `GREENSHIELD_ENV=development` is production — every deploy safeguard on,
+DEBUG off, and no start without its secrets. `make run` and the test settings say development; even then DEBUG is on
+only while every allowed host is a loopback name, and the SECRET_KEY is generated once outside the repository.
+Development needs nothing else: SQLite, eager Celery tasks, a local keyring outside the repo.
 """
+import ipaddress
 import os
+import secrets
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -12,29 +17,20 @@ from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-GREENSHIELD_ENV = os.environ.get("GREENSHIELD_ENV", "development").strip().lower()
+GREENSHIELD_ENV = os.environ.get("GREENSHIELD_ENV", "production").strip().lower() or "production"
 if GREENSHIELD_ENV not in {"development", "production"}:
     raise ImproperlyConfigured("GREENSHIELD_ENV must be 'development' or 'production'.")
-PRODUCTION = GREENSHIELD_ENV == "production"
+PRODUCTION = GREENSHIELD_ENV != "development"
 
 if PRODUCTION:
     missing = [name for name in ("DJANGO_SECRET_KEY", "GREENSHIELD_KEYS", "GREENSHIELD_LOG_KEY")
                if not os.environ.get(name)]
     if missing:
-        raise ImproperlyConfigured(f"Production mode refuses to start without {', '.join(missing)}.")
+        raise ImproperlyConfigured(f"Production mode refuses to start without {', '.join(missing)}. "
+                                   "(Set GREENSHIELD_ENV=development on a developer's machine.)")
 
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or "dev-only-insecure-" + "greenshield-development-secret-key-x9"
-DEBUG = not PRODUCTION
-
-_default_hosts = "" if PRODUCTION else "127.0.0.1,localhost,testserver"
-ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", _default_hosts).split(",") if h.strip()]
-if PRODUCTION and not ALLOWED_HOSTS:
-    raise ImproperlyConfigured("Production mode needs ALLOWED_HOSTS.")
-CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
-
-# Keyring for personal-data encryption: "id=<base64 32 bytes>,..." with the primary first. Never SECRET_KEY.
-GREENSHIELD_KEYS = os.environ.get("GREENSHIELD_KEYS", "")
-# Development without GREENSHIELD_KEYS: a keyring generated once and kept outside the repository.
+# Development without GREENSHIELD_KEYS: a keyring generated once and kept outside the repository; the development
+# SECRET_KEY and the log's signing key live beside it.
 GREENSHIELD_KEYRING_FILE = os.environ.get(
     "GREENSHIELD_KEYRING_FILE",
     str(Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "greenshield" / "keyring"),
@@ -43,6 +39,51 @@ GREENSHIELD_KEYRING_FILE = os.environ.get(
 # The PostgreSQL role the service runs as (manage.py db_roles creates it): when set, every migrate re-grants it
 # exactly its privileges on new tables (apps.common.db_roles).
 GREENSHIELD_DB_APP_ROLE = os.environ.get("GREENSHIELD_DB_APP_ROLE", "")
+
+def _development_secret_key(path: Path) -> str:
+    """A SECRET_KEY made once for this machine's development server, never one committed to the repository."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process made it first
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(50) + "\n")
+    return path.read_text().strip()
+
+
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or _development_secret_key(
+    Path(os.environ.get("GREENSHIELD_SECRET_KEY_FILE", str(Path(GREENSHIELD_KEYRING_FILE).parent / "secret-key"))))
+
+_default_hosts = "" if PRODUCTION else "127.0.0.1,localhost,[::1],testserver"
+ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", _default_hosts).split(",") if h.strip()]
+if PRODUCTION and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("Production mode needs ALLOWED_HOSTS.")
+
+
+def is_loopback_host(host: str) -> bool:
+    """A host name that only this machine reaches (``testserver`` is Django's test client)."""
+    host = host.strip().lower().rstrip(".")
+    if host in {"localhost", "testserver"} or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.removeprefix("[").removesuffix("]")).is_loopback
+    except ValueError:
+        return False
+
+
+# Debug pages show local variables — decrypted personal data among them: only for a developer on their own machine.
+DEBUG = not PRODUCTION and bool(ALLOWED_HOSTS) and all(is_loopback_host(host) for host in ALLOWED_HOSTS)
+CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
+# The reverse proxies in front of the service (addresses or networks, comma-separated). Only a request arriving from
+# one of them has its X-Forwarded-For read, and only the hops they added; unset, the header is ignored.
+GREENSHIELD_TRUSTED_PROXIES = [p.strip() for p in os.environ.get("GREENSHIELD_TRUSTED_PROXIES", "").split(",")
+                               if p.strip()]
+
+# Keyring for personal-data encryption: "id=<base64 32 bytes>,..." with the primary first. Never SECRET_KEY.
+GREENSHIELD_KEYS = os.environ.get("GREENSHIELD_KEYS", "")
 
 # The transparency log's signing key: "PRIVATE+KEY+<name>+<key id>+<base64>" (python manage.py log_key prints a new
 # one). Unset in development: one is generated once and kept outside the repository. The key name is the log's
@@ -63,7 +104,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
+    "axes",
     "rest_framework_api_key",
     "django_filters",
     "drf_spectacular",
@@ -90,6 +132,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "axes.middleware.AxesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "apps.common.replica.ReadYourWritesMiddleware",
@@ -290,7 +333,7 @@ if os.environ.get("GREENSHIELD_RISK_WEIGHTS"):  # "factor=weight,factor=weight" 
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "apps.accounts.authentication.AccountTokenAuthentication",
         "apps.accounts.authentication.DeviceApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
@@ -304,8 +347,11 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": [
         "apps.common.throttling.AccountRateThrottle",
         "apps.common.throttling.DeviceRateThrottle",
-        "rest_framework.throttling.AnonRateThrottle",
+        "apps.common.throttling.AnonRateThrottle",
     ],
+    # Throttles key anonymous callers on ``apps.common.client_address`` (GREENSHIELD_TRUSTED_PROXIES); DRF's own
+    # reading of X-Forwarded-For is given the same number of hops, never the client's word.
+    "NUM_PROXIES": len(GREENSHIELD_TRUSTED_PROXIES),
     "DEFAULT_THROTTLE_RATES": {
         "user": os.environ.get("GREENSHIELD_THROTTLE_USER", "1200/min"),
         "device": os.environ.get("GREENSHIELD_THROTTLE_DEVICE", "600/min"),
@@ -341,6 +387,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
         "apps.common.openapi.indexed_error_attrs",
+        "apps.common.openapi.operation_links",
     ],
 }
 
@@ -349,11 +396,36 @@ API_KEY_CUSTOM_HEADER = "HTTP_AUTHORIZATION"
 # Abuse limits. A full batch of 1,000 events is ~0.5 MB; bodies over the limit get 413 before they are read.
 GREENSHIELD_MAX_BODY_BYTES = int(os.environ.get("GREENSHIELD_MAX_BODY_BYTES", str(2 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = GREENSHIELD_MAX_BODY_BYTES
+
+# Sign-in sessions (django-rest-knox): `Authorization: Token <key>`, stored as a SHA-512 digest, valid for a working
+# shift unless the account signs out or its password, role, scope or active flag changes.
+GREENSHIELD_TOKEN_TTL = int(os.environ.get("GREENSHIELD_TOKEN_TTL", str(9 * 3600)))  # seconds
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(seconds=GREENSHIELD_TOKEN_TTL),
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
+}
+
+# Logins (django-axes): GREENSHIELD_LOGIN_MAX_FAILURES failed sign-ins for one username from one client address lock
+# that pair — admin and API alike — for GREENSHIELD_LOGIN_LOCKOUT_SECONDS. Another address is not affected, so a
+# stranger cannot keep a regulator out, and an unknown username locks exactly like a known one.
 GREENSHIELD_LOGIN_MAX_FAILURES = int(os.environ.get("GREENSHIELD_LOGIN_MAX_FAILURES", "5"))
 GREENSHIELD_LOGIN_LOCKOUT_SECONDS = int(os.environ.get("GREENSHIELD_LOGIN_LOCKOUT_SECONDS", "900"))
-AUTHENTICATION_BACKENDS = ["apps.accounts.lockout.LockoutModelBackend"]
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"  # counters in the shared cache, keyed on a digest only
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = "apps.accounts.lockout.failure_limit"
+AXES_COOLOFF_TIME = "apps.accounts.lockout.cool_off"
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "apps.common.client_address.client_address"
+AXES_CLIENT_STR_CALLABLE = "apps.accounts.lockout.client_str"
+AXES_LOCKOUT_CALLABLE = "apps.accounts.lockout.lockout_response"
+AXES_ENABLE_ADMIN = False  # nothing of axes' is stored in the database
+AXES_VERBOSE = False
 
 # Throttle counters and lockouts must be shared by every worker process: Redis when configured.
+# Without it (a single development process) axes' warning about a per-process cache does not apply.
+SILENCED_SYSTEM_CHECKS = [] if REDIS_URL or PRODUCTION else ["axes.W001"]
 if REDIS_URL:  # the cache lives in its own Redis database, apart from the Celery broker's
     _cache_url = urlsplit(REDIS_URL)._replace(path="/" + os.environ.get("GREENSHIELD_CACHE_REDIS_DB", "1")).geturl()
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url,
@@ -382,4 +454,3 @@ if PRODUCTION:
     SECURE_CONTENT_TYPE_NOSNIFF = True
     SECURE_REFERRER_POLICY = "same-origin"
     X_FRAME_OPTIONS = "DENY"
-    SILENCED_SYSTEM_CHECKS = []

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from apps.accounts.lockout import admin_login
 from apps.common.health import healthz, readyz
 from apps.supervision.admin import dashboard as supervision_dashboard
 
@@ -25,6 +26,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
     path("api/v1/", include(api_v1)),
+    path("admin/login/", admin_login, name="admin-login"),  # throttled like the API's sign-in, before the admin's own
     path("admin/supervision/", admin.site.admin_view(supervision_dashboard), name="supervision-dashboard"),
     path("admin/", admin.site.urls),
 ]

@@ -1,6 +1,10 @@
 """Shared fixtures: a small two-company, two-province world and an API client per login kind (pretix style)."""
 from __future__ import annotations
 
+import os
+import secrets
+from collections import Counter
+
 import pytest
 from django.db import connection
 from rest_framework.test import APIClient
@@ -33,6 +37,26 @@ def _flush_past_the_truncate_guard():
 
 
 _flush_past_the_truncate_guard()
+
+# Schemathesis (tests/test_schemathesis.py): a new seed each run unless GREENSHIELD_SCHEMATHESIS_SEED repeats one;
+# printed in the header and the summary with the number of cases run per operation.
+SCHEMATHESIS_SEED = int(os.environ.get("GREENSHIELD_SCHEMATHESIS_SEED") or secrets.randbelow(2**32))
+SCHEMATHESIS_CASES: Counter = Counter()
+
+
+def pytest_report_header(config):
+    return f"schemathesis seed: {SCHEMATHESIS_SEED} (GREENSHIELD_SCHEMATHESIS_SEED={SCHEMATHESIS_SEED} repeats it)"
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not SCHEMATHESIS_CASES:
+        return
+    stateless = {op: n for op, n in SCHEMATHESIS_CASES.items() if not op.startswith("stateful ")}
+    stateful = sum(SCHEMATHESIS_CASES.values()) - sum(stateless.values())
+    fewest = min(stateless.items(), key=lambda item: item[1]) if stateless else ("-", 0)
+    terminalreporter.write_line(
+        f"schemathesis: seed {SCHEMATHESIS_SEED}, {sum(stateless.values())} cases over {len(stateless)} operations "
+        f"(fewest: {fewest[1]} for {fewest[0]}), {stateful} stateful calls")
 
 
 @pytest.fixture

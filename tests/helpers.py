@@ -10,7 +10,7 @@ import uuid
 
 from django.db import connection
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from apps.audit.models import AuditEntry
@@ -128,10 +128,14 @@ def scan(waybill_no: str, type: str = "ARRIVED", occurred_at: datetime.datetime 
 # --- API clients -----------------------------------------------------------------------------------------------
 
 
+def token_key(user) -> str:
+    """A fresh sign-in token of ``user`` (as ``POST auth/token/`` issues one), for ``Authorization: Token <key>``."""
+    return AuthToken.objects.create(user=user)[1]
+
+
 def token_client(user) -> APIClient:
     client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token_key(user)}")
     return client
 
 

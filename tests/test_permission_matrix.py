@@ -179,6 +179,8 @@ def deletion(collection: str, key: str, target: str, status: int) -> Row:
 # anonymous. ---------------------------------------------------------------------------------------------------
 MATRIX: list[Row] = [
     Row("POST", f"{API}auth/token/", (200, 200, 200, 200, 200, 200, 200, 200), body=token_body),
+    # Signing out revokes the token presented; a device has none (its key is revoked by rotation).
+    Row("POST", f"{API}auth/logout/", (204, 204, 204, 204, 204, 204, 403, 401)),
 
     *reference("organizations", "code", "organization", organization_body, patch("name", "中通快递股份")),
     # A company that still has facilities, staff, devices cannot be deleted: 409 ``protected``.

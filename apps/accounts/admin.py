@@ -1,7 +1,7 @@
 """Admin for accounts (operators only) and scanner devices (scoped; keys issued by an action, shown once)."""
 from __future__ import annotations
 
-import rest_framework.authtoken.admin  # noqa: F401  (registers TokenProxy; imported so the unregister below applies)
+import knox.admin  # noqa: F401  (registers AuthToken; imported so the unregister below applies)
 import rest_framework_api_key.admin  # noqa: F401  (registers APIKey; imported so the unregister below always applies)
 from django import forms
 from django.contrib import admin, messages
@@ -13,7 +13,7 @@ from django.db.models import OuterRef, Subquery
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
-from rest_framework.authtoken.models import TokenProxy
+from knox.models import AuthToken
 from rest_framework_api_key.models import APIKey
 
 from apps.common.admin import NotFoundOutOfScopeMixin, ScopedModelAdmin, SuperuserOnlyAdminMixin, is_operator
@@ -27,9 +27,10 @@ from .models import Device, DeviceAPIKey, User
 from .services import account_save, account_scope_errors, device_create, device_key_rotate
 
 # Device keys are managed from the device (one action, key shown once); the library's own key model is unused.
-# No admin page lists or mints API tokens: a token is a person's credential, issued only to that person. Roles are
-# set on the account page; the role groups carry no permissions, so there is nothing to edit on a group.
-for model in (APIKey, TokenProxy, Group):
+# No admin page lists or mints API tokens: a token is a person's credential, issued only to that person at sign-in
+# (an operator minting one could act under a regulator's name). Roles are set on the account page; the role groups
+# carry no permissions, so there is nothing to edit on a group.
+for model in (APIKey, AuthToken, Group):
     if admin.site.is_registered(model):
         admin.site.unregister(model)
 

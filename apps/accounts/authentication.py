@@ -1,11 +1,24 @@
-"""Scanner devices authenticate with `Authorization: Api-Key <key>` (djangorestframework-api-key)."""
+"""People authenticate with `Authorization: Token <key>` (django-rest-knox: expiring, stored as a digest);
+scanner devices with `Authorization: Api-Key <key>` (djangorestframework-api-key)."""
 from __future__ import annotations
 
+from knox.auth import TokenAuthentication
 from rest_framework import authentication, exceptions
 
 from apps.common.principals import DevicePrincipal
 
 from .models import DeviceAPIKey
+
+
+class AccountTokenAuthentication(TokenAuthentication):
+    """knox's token check. A key that is not text is refused like any unknown key (knox would fail on decoding)."""
+
+    def authenticate_credentials(self, token: bytes):
+        try:
+            token.decode("ascii")
+        except UnicodeDecodeError as exc:
+            raise exceptions.AuthenticationFailed("Invalid token.") from exc
+        return super().authenticate_credentials(token)
 
 
 class DeviceApiKeyAuthentication(authentication.BaseAuthentication):

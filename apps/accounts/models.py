@@ -42,13 +42,17 @@ class User(AbstractUser):
         return self.is_active and self.role in roles
 
 
+#: The longest device serial: the serial is the device's address in URLs and its API key's name.
+DEVICE_SERIAL_MAX_LENGTH = 64
+
+
 class Device(models.Model):
     """A handheld or fixed scanner of a company, at a facility; it posts checkpoint events and reads nothing."""
 
     scoped_by = Scope(facility="facility", territory=(
         "facility__province", lambda provinces: models.Q(facility__isnull=True, organization__province__in=provinces)))
 
-    serial = models.CharField(max_length=64, unique=True)
+    serial = models.CharField(max_length=DEVICE_SERIAL_MAX_LENGTH, unique=True)
     organization = models.ForeignKey("organizations.Organization", on_delete=models.PROTECT, related_name="devices")
     facility = models.ForeignKey("organizations.Facility", on_delete=models.PROTECT, related_name="devices",
                                  null=True, blank=True)
@@ -78,6 +82,9 @@ class DeviceAPIKey(AbstractAPIKey):
     objects = DeviceAPIKeyManager()
 
     device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="api_keys")
+    # The library's name holds 50 characters; a key is named after its device, whose serial may be longer.
+    name = models.CharField(max_length=DEVICE_SERIAL_MAX_LENGTH, blank=False, default=None,
+                            help_text="The serial of the device the key belongs to.")
 
     class Meta(AbstractAPIKey.Meta):
         verbose_name = "device API key"

@@ -1,15 +1,19 @@
 """Writes on accounts and devices, and the record of logins. Each write its audit entry, in one transaction."""
 from __future__ import annotations
 
+import datetime
+
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils import timezone
+from knox.models import AuthToken
 
 from apps.audit.services import audit_record
+from apps.common.client_address import client_address
 from greenshield.enums import Role
 from greenshield.errors import ValidationFailed
 
-from . import lockout
-from .models import Device, DeviceAPIKey, User
+from .models import DEVICE_SERIAL_MAX_LENGTH, Device, DeviceAPIKey, User
 
 
 def _device_audit(*, actor, device: Device, verb: str, via: str, request=None) -> None:
@@ -24,7 +28,7 @@ def device_create(*, serial: str, organization, facility=None, description: str 
     """Register a scanner and issue its API key. The plain key is returned here and never stored."""
     device = Device.objects.create(serial=serial, organization=organization, facility=facility,
                                    description=description, is_active=is_active)
-    _, key = DeviceAPIKey.objects.create_key(name=serial[:50], device=device)
+    _, key = DeviceAPIKey.objects.create_key(name=serial[:DEVICE_SERIAL_MAX_LENGTH], device=device)
     _device_audit(actor=actor, device=device, verb="create", via=via, request=request)
     return device, key
 
@@ -33,7 +37,7 @@ def device_create(*, serial: str, organization, facility=None, description: str 
 def device_key_rotate(*, device: Device, actor=None, via: str = "system", request=None) -> str:
     """Revoke every key of the device and issue a new one (returned once)."""
     DeviceAPIKey.objects.filter(device=device, revoked=False).update(revoked=True)
-    _, key = DeviceAPIKey.objects.create_key(name=device.serial[:50], device=device)
+    _, key = DeviceAPIKey.objects.create_key(name=device.serial[:DEVICE_SERIAL_MAX_LENGTH], device=device)
     _device_audit(actor=actor, device=device, verb="key_rotate", via=via, request=request)
     return key
 
@@ -111,10 +115,14 @@ def account_save(*, username: str, role: Role | None, password: str | None = Non
     elif not user.has_usable_password() and not user.password:
         user.set_unusable_password()
     user.save()
+    # Only real changes of the role touch the groups: a role change ends the account's sessions (signals).
     groups = ensure_role_groups()
-    user.groups.remove(*groups.values())
-    if role is not None:
-        user.groups.add(groups[role])
+    wanted = {groups[role].pk} if role is not None else set()
+    held = set(user.groups.filter(pk__in=[group.pk for group in groups.values()]).values_list("pk", flat=True))
+    if held - wanted:
+        user.groups.remove(*(held - wanted))
+    if wanted - held:
+        user.groups.add(*(wanted - held))
     user._role_cache = role
     audit_record(actor=actor, action="account.save", target=user, request=request, organization=user.organization,
                  province=user.province, data={"role": role.value if role else "superuser" if superuser else None,
@@ -124,24 +132,67 @@ def account_save(*, username: str, role: Role | None, password: str | None = Non
 
 # -- logins ----------------------------------------------------------------------------------------------------
 
+def _client(request) -> dict:
+    return {"client": client_address(request)} if request is not None else {}
+
+
 def login_succeeded(*, user, request=None) -> None:
-    """A successful sign-in (admin or API): audited; the username's failure count starts again."""
-    audit_record(actor=user, action="auth.login", target=user, request=request)
+    """A successful sign-in (admin or API): audited with the client's address."""
+    audit_record(actor=user, action="auth.login", target=user, request=request, data=_client(request))
 
 
-def login_failed(*, username: str, request=None) -> None:
-    """A failed sign-in: counted towards the lockout and audited — naming the account only if it exists (a
-    mistyped username may be a password typed into the wrong box). Locking is audited once, when it happens."""
+def _target_name(username: str) -> str:
+    # A mistyped username may be a password typed into the wrong box: only existing accounts are named.
+    return username if User.objects.filter(username=username).exists() else "(unknown account)"
+
+
+def login_failed(*, username: str, failures: int | None = None, locked: bool = False, request=None) -> None:
+    """A failed sign-in (counted by the lockout, ``apps.accounts.lockout``): audited with the client's address,
+    naming the account only if it exists. ``locked``: the attempt was refused because the pair was locked."""
     username = str(username or "")[:150]
-    was_locked = lockout.is_locked(username)
-    count = lockout.record_failure(username)
-    target = username if User.objects.filter(username=username).exists() else "(unknown account)"
-    audit_record(actor=None, action="auth.login_failed", target_type="user", target_id=target, request=request,
-                 data={"failures": count, "locked": was_locked})
-    if not was_locked and lockout.is_locked(username):
-        audit_record(actor=None, action="auth.locked", target_type="user", target_id=target, request=request,
-                     data={"failures": count})
+    audit_record(actor=None, action="auth.login_failed", target_type="user", target_id=_target_name(username),
+                 request=request, data={"failures": failures, "locked": locked, **_client(request)})
 
 
-def token_issued(*, user, created: bool, request=None) -> None:
-    audit_record(actor=user, action="auth.token", target=user, request=request, data={"created": created})
+def login_locked(*, username: str, request=None) -> None:
+    """A username locked for the client's address: audited once, when it happens."""
+    username = str(username or "")[:150]
+    audit_record(actor=None, action="auth.locked", target_type="user", target_id=_target_name(username),
+                 request=request, data=_client(request))
+
+
+# -- sign-in sessions (django-rest-knox tokens) ------------------------------------------------------------------
+
+@transaction.atomic
+def token_issue(*, user: User, request=None) -> tuple[str, datetime.datetime]:
+    """A new token for a successful sign-in, with its expiry: the key is returned here, once, and only its digest
+    is stored. The account's expired tokens are cleared on the way."""
+    AuthToken.objects.filter(user=user, expiry__lt=timezone.now()).delete()
+    instance, key = AuthToken.objects.create(user=user)
+    audit_record(actor=user, action="auth.token", target=user, request=request,
+                 data={"expires_at": instance.expiry, **_client(request)})
+    return key, instance.expiry
+
+
+@transaction.atomic
+def token_revoke(*, token: AuthToken, request=None) -> None:
+    """Sign out: the token presented stops working at once."""
+    user = token.user
+    AuthToken.objects.filter(pk=token.pk).delete()
+    audit_record(actor=user, action="auth.logout", target=user, request=request, data=_client(request))
+
+
+#: The account attributes a token's holder was trusted with: a change of any ends every session of the account
+#: (``signals``: saves of the account, and its role groups).
+SESSION_BOUND_FIELDS = ("password", "is_active", "is_superuser", "is_staff", "organization_id", "facility_id",
+                        "province", "staff_id")
+
+
+@transaction.atomic
+def account_sessions_end(*, user: User, reason: str) -> int:
+    """Revoke every token of the account (its password, role, scope or active flag changed); audited when there
+    was one. Returns how many were revoked."""
+    revoked, _ = AuthToken.objects.filter(user=user).delete()
+    if revoked:
+        audit_record(actor=None, action="auth.sessions_ended", target=user, data={"reason": reason, "tokens": revoked})
+    return revoked

@@ -49,3 +49,46 @@ def indexed_error_attrs(result, generator, request, public):
                 item.get("$ref") in indexed for item in schema.get("oneOf", [])):
             del schema["discriminator"]
     return result
+
+
+#: OpenAPI links: where an answer's ids lead. (producer operation id, status) → {link name: (operation id, parameters
+#: [, request body fields])}.
+#: A client (and schemathesis' stateful run) follows them from a new acceptance to its trace and reveal, from a
+#: screening to its re-check, from an alert to its acknowledgement and from a blacklist entry to its revocation.
+_PARCEL = {"waybill_no": "$response.body#/waybill_no"}
+_FIRST = {"id": "$response.body#/results/*/id"}  # any of the page (schemathesis reads the wildcard)
+_SAME = {"id": "$response.body#/id"}
+LINKS = {
+    ("acceptances_create", "201"): {
+        "ParcelTrace": ("parcels_trace_retrieve", _PARCEL), "ParcelReveal": ("parcels_reveal_create", _PARCEL),
+        "ParcelEpcis": ("parcels_epcis_retrieve", _PARCEL),
+        "ParcelScreening": ("screenings_create", {}, {"waybill_no": "$response.body#/waybill_no"})},
+    ("screenings_create", "201"): {
+        "ScreeningResolution": ("screenings_resolution_create", _SAME),
+        "ParcelTrace": ("parcels_trace_retrieve", _PARCEL), "ParcelReveal": ("parcels_reveal_create", _PARCEL)},
+    ("screenings_resolution_create", "201"): {"ParcelTrace": ("parcels_trace_retrieve", _PARCEL)},
+    ("alerts_list", "200"): {
+        "AlertAcknowledge": ("alerts_acknowledge_create", _FIRST), "AlertResolve": ("alerts_resolve_create", _FIRST),
+        "Alert": ("alerts_retrieve", _FIRST)},
+    ("alerts_acknowledge_create", "200"): {"AlertResolve": ("alerts_resolve_create", _SAME)},
+    ("blacklist_create", "201"): {"BlacklistRevoke": ("blacklist_revoke_create", _SAME)},
+    ("blacklist_list", "200"): {"BlacklistRevoke": ("blacklist_revoke_create", _FIRST)},
+}
+
+
+def operation_links(result, generator, request, public):
+    """Add ``LINKS`` to the answers they start from (a spectacular postprocessing hook); a link whose operations are
+    not in this schema is left out."""
+    operations = {operation.get("operationId"): operation for methods in result.get("paths", {}).values()
+                  for operation in methods.values() if isinstance(operation, dict)}
+    for (producer, status), links in LINKS.items():
+        response = operations.get(producer, {}).get("responses", {}).get(status)
+        if response is None:
+            continue
+        for name, (target, parameters, *body) in links.items():
+            if target in operations:
+                link = {"operationId": target, "parameters": dict(parameters)}
+                if body:
+                    link["requestBody"] = dict(body[0])
+                response.setdefault("links", {})[name] = link
+    return result

@@ -1,12 +1,19 @@
-"""Rate limits: per user, per scanner device, per client address for anonymous calls (settings)."""
+"""Rate limits: per user, per scanner device, per client address for anonymous calls and sign-ins (settings).
+Every address-keyed limit takes the address from ``client_address``, never from a header the client controls."""
 from __future__ import annotations
 
-from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
+from rest_framework import throttling
 
+from apps.common.client_address import client_address
 from apps.common.principals import is_device
 
 
-class AccountRateThrottle(UserRateThrottle):
+class ClientAddressMixin:
+    def get_ident(self, request):
+        return client_address(request)
+
+
+class AccountRateThrottle(ClientAddressMixin, throttling.UserRateThrottle):
     """Signed-in people, per account."""
 
     def get_cache_key(self, request, view):
@@ -15,7 +22,7 @@ class AccountRateThrottle(UserRateThrottle):
         return super().get_cache_key(request, view)
 
 
-class DeviceRateThrottle(SimpleRateThrottle):
+class DeviceRateThrottle(throttling.SimpleRateThrottle):
     """Scanner devices, per device (a batch counts once)."""
 
     scope = "device"
@@ -26,4 +33,18 @@ class DeviceRateThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": request.user.device.pk}
 
 
-__all__ = ["AccountRateThrottle", "DeviceRateThrottle", "AnonRateThrottle"]
+class AnonRateThrottle(ClientAddressMixin, throttling.AnonRateThrottle):
+    """Anonymous calls, per client address."""
+
+
+class LoginRateThrottle(ClientAddressMixin, throttling.SimpleRateThrottle):
+    """Sign-in attempts, per client address, whatever the username: the API token endpoint and the admin login
+    share one counter."""
+
+    scope = "login"
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+__all__ = ["AccountRateThrottle", "DeviceRateThrottle", "AnonRateThrottle", "LoginRateThrottle"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 import secrets
 
 from django.db import IntegrityError, transaction
+from django.views.decorators.debug import sensitive_variables
 
 from apps.audit.services import audit_record
 from apps.common import clock
@@ -95,6 +96,7 @@ def waybill_ensure_own(*, organization, waybill_no: str) -> None:
 
 
 @transaction.atomic
+@sensitive_variables()  # personal data in clear: never in an error report's frames
 def acceptance_record(*, account, sender: dict, recipient: dict, items: list[dict], weight_g: int,
                       verification: dict, inspection: dict, waybill_no: str | None = None) -> AcceptanceRecord:
     """Record one acceptance attempt and decide it. Input is already well-formed (serializer); this decides the
@@ -190,6 +192,7 @@ def acceptance_record(*, account, sender: dict, recipient: dict, items: list[dic
 
 
 @transaction.atomic
+@sensitive_variables()
 def parcel_reveal(*, user, parcel: Parcel, reason: str, legal_basis: str = "", case_reference: str = "") -> dict:
     """The unmasked sender and recipient of a parcel [R17][R18]. The audit entry is written first, in the same
     transaction: if it cannot be written, nothing is revealed."""
@@ -214,6 +217,7 @@ def parcel_reveal(*, user, parcel: Parcel, reason: str, legal_basis: str = "", c
 
 
 @transaction.atomic
+@sensitive_variables()
 def sender_search(*, user, reason: str, id_type: str = "", id_number: str = "", phone: str = "") -> list[Sender]:
     """Find senders by identity document, or by any phone given on an acceptance in the user's scope, through the
     blind indexes (candidates decrypted and compared); only senders with acceptances in the user's scope. Audited

@@ -21,7 +21,9 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.dateparse import parse_datetime
+from django.utils.decorators import method_decorator
 from django.utils.http import urlencode
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 
 from apps.common.admin import (
     EvidenceAdmin,
@@ -277,6 +279,8 @@ class ParcelAdmin(WaybillSearchMixin, EvidenceAdmin):
             raise PermissionDenied
         return vehicle_page(self, request, plate)
 
+    @method_decorator(sensitive_post_parameters())
+    @method_decorator(sensitive_variables())
     def find_sender_view(self, request):
         """Search by ID number or phone through the blind index (``sender_search``, audited). The form is posted;
         one match redirects to the changelist filtered by the sender's id, so no plaintext reaches a URL."""
@@ -309,6 +313,8 @@ class ParcelAdmin(WaybillSearchMixin, EvidenceAdmin):
         patch_cache_control(response, no_store=True)
         return response
 
+    @method_decorator(sensitive_post_parameters())
+    @method_decorator(sensitive_variables())
     def reveal_view(self, request, object_id):
         """Shows the parcel's sender and recipient in clear for a stated reason (``parcel_reveal``, audited in the
         same transaction). Rendered once, in the response to the post: never stored, never cached."""

@@ -7,9 +7,9 @@ from rest_framework import serializers
 
 from apps.organizations.models import Facility, Organization, ensure_facility_of
 
-from ..models import Device
+from ..models import DEVICE_SERIAL_MAX_LENGTH, Device
 
-DEVICE_SERIAL_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
+DEVICE_SERIAL_RE = re.compile(rf"[A-Za-z0-9][A-Za-z0-9._:-]{{0,{DEVICE_SERIAL_MAX_LENGTH - 1}}}")
 
 
 class DeviceSerializer(serializers.ModelSerializer):

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from django.utils.decorators import method_decorator
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
@@ -22,6 +24,14 @@ from .serializers import (
     SenderSearchResultSerializer,
     acceptance_representation,
 )
+
+
+def handles_personal_data(view_class):
+    """For views that handle personal data in clear: no error report (a debug page, an error mail) shows the posted
+    fields or the variables of the handler's frame."""
+    view_class = method_decorator(sensitive_post_parameters(), name="dispatch")(view_class)
+    return method_decorator(sensitive_variables(), name="post")(view_class)
+
 
 ACCEPTANCE_EXAMPLE = {
     "waybill_no": "ZTO0000000001",
@@ -47,6 +57,7 @@ ACCEPTANCE_EXAMPLE = {
 @extend_validation_errors(["required", "null", "invalid"], field_name="verification")
 @extend_validation_errors(["required", "null", "invalid"], field_name="inspection")
 @extend_validation_errors(["invalid"], field_name="Idempotency-Key")
+@handles_personal_data
 class AcceptanceView(APIView):
     """Log a real-name acceptance attempt with its inspection result (outlet staff)."""
 
@@ -115,6 +126,7 @@ class RevealInputSerializer(serializers.Serializer):
     case_reference = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
 
 
+@handles_personal_data
 @extend_validation_errors(["reason_required"], field_name="reason")
 class RevealView(APIView):
     """Unmasked sender and recipient of one parcel, for a stated reason; audited in the same transaction."""
@@ -137,6 +149,7 @@ class RevealView(APIView):
         return response
 
 
+@handles_personal_data
 @extend_validation_errors(["required"], field_name="id_type")
 @extend_validation_errors(["invalid_id_number"], field_name="id_number")
 @extend_validation_errors(["required"], field_name="non_field_errors")

@@ -5,7 +5,7 @@ import datetime
 
 import pytest
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from apps.accounts.models import Device, DeviceAPIKey
@@ -28,9 +28,9 @@ def key_client(key: str) -> APIClient:
 def test_good_credentials_give_a_token_that_works(world):
     response = APIClient().post(TOKEN_URL, {"username": "zto_supervisor", "password": PASSWORD}, format="json")
     assert response.status_code == 200, response.content
-    assert set(response.json()) == {"token"}
+    assert set(response.json()) == {"token", "expires_at"}
     token = response.json()["token"]
-    assert Token.objects.get(key=token).user == world.users["supervisor"]
+    assert AuthToken.objects.get(token_key=token[:15]).user == world.users["supervisor"]
 
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
@@ -39,11 +39,16 @@ def test_good_credentials_give_a_token_that_works(world):
     assert [row["code"] for row in listed.json()["results"]] == ["ZTO"]
 
 
-def test_asking_again_gives_the_same_token(world):
+def test_each_sign_in_gets_its_own_token(world):
+    """Tokens are per sign-in (issue 12): signing in again does not hand out the token of another session."""
     payload = {"username": "zto_supervisor", "password": PASSWORD}
     first = APIClient().post(TOKEN_URL, payload, format="json").json()["token"]
     second = APIClient().post(TOKEN_URL, payload, format="json").json()["token"]
-    assert first == second
+    assert first != second
+    for token in (first, second):
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+        assert client.get("/api/v1/organizations/").status_code == 200
 
 
 def test_issuing_a_token_is_audited(world):
@@ -193,6 +198,23 @@ def test_a_serial_with_dots_can_be_addressed(world, client_for):
     assert rotated.status_code == 200, rotated.content
     assert_error(key_client(created.json()["api_key"]).get("/api/v1/staff/"), 401, "authentication_failed")
     assert client.delete("/api/v1/devices/HW.ZTO.0042/").status_code == 204
+
+
+@pytest.mark.parametrize("length", [63, 64])
+def test_the_longest_serials_can_be_registered_and_rotated(world, client_for, length):
+    """Issue 12: a 63-character serial's rotate-key was a 500 (its key's name held 50 characters)."""
+    client = client_for("superuser")
+    serial = ("SCN-" + "7" * 70)[:length]
+    assert_error(client.post(f"/api/v1/devices/{serial}/rotate-key/"), 404, "not_found")
+    created = client.post("/api/v1/devices/", {"serial": serial, "organization": "ZTO"}, format="json")
+    assert created.status_code == 201, created.content
+    rotated = client.post(f"/api/v1/devices/{serial}/rotate-key/")
+    assert rotated.status_code == 200, rotated.content
+    assert key_client(rotated.json()["api_key"]).get("/api/v1/staff/").status_code == 403  # known, reads nothing
+    assert set(DeviceAPIKey.objects.filter(device__serial=serial).values_list("name", flat=True)) == {serial}
+    too_long = client.post("/api/v1/devices/", {"serial": serial + "9" * (65 - length), "organization": "ZTO"},
+                           format="json")
+    assert_error(too_long, 400, "max_length", "serial")
 
 
 def test_a_rotation_that_cannot_be_audited_does_not_happen(world, client_for, new_device, monkeypatch):

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connection
-from rest_framework.authtoken.models import Token
 
 from apps.transparency.keys import log_verifier
 from apps.transparency.services import log_integrate
 from greenshield import note
+from tests.helpers import token_key
 
 from .helpers import evidence
 
@@ -32,7 +32,7 @@ def run_tool(live_server, token: str, *args) -> subprocess.CompletedProcess:
 
 @pytest.fixture
 def regulator_token(world):
-    return Token.objects.create(user=world.users["regulator"]).key
+    return token_key(world.users["regulator"])
 
 
 def test_the_tool_imports_only_the_standard_library_and_cryptography():

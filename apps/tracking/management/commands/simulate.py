@@ -22,7 +22,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.test import Client
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from tqdm import tqdm
 
 from apps.accounts.models import Device, User
@@ -208,7 +208,7 @@ class Command(BaseCommand):
 
     @staticmethod
     def _token(user) -> str:
-        return "Token " + Token.objects.get_or_create(user=user)[0].key
+        return "Token " + AuthToken.objects.create(user=user)[1]
 
     @staticmethod
     def _device_key(org, facility) -> str:
