@@ -38,6 +38,8 @@ DISTRIBUTED = {d.table: d for d in (
     Distributed("tracking_checkpointevent", keys=("parcel_id",)),
     Distributed("screening_screening", keys=("parcel_id",)),
     Distributed("screening_resolution", planned=("parcel_id",)),
+    # The personal part of a last-mile link (its encrypted location and salt) lives beside the link.
+    Distributed("parcels_linkpersonaldata", planned=("parcel_id",)),
     # A link's pending leaf is written in the link's transaction: on the link's shard, so that stays single-shard.
     Distributed("transparency_pendingleaf", planned=("parcel_id",)),
 )}
@@ -46,7 +48,7 @@ DISTRIBUTED = {d.table: d for d in (
 REFERENCE = (
     "organizations_organization", "organizations_facility", "organizations_staff", "organizations_vehicle",
     "accounts_device", "accounts_deviceapikey", "accounts_user", "accounts_user_groups", "auth_group",
-    "authtoken_token", "parcels_prohibitedcategory", "senders_blacklistentry",
+    "knox_authtoken", "parcels_prohibitedcategory", "senders_blacklistentry",
 )
 
 
@@ -75,6 +77,9 @@ EXEMPTIONS = (
               "known by then, so under Citus the lookup adds parcel_id = ANY(…) and is pruned to their shards."),
     Exemption("tracking_checkpointevent", r"CREATE TEMP TABLE .* WITH NO DATA",
               "The ingest's staging table copies the events' column layout (WITH NO DATA): no row is read."),
+    Exemption("parcels_linkpersonaldata", r'JOIN "parcels_linkpersonaldata" ON',
+              "The trace joins a link's personal part to the link (constrained by parcel_id) through event_id; it "
+              "needs its own parcel_id (planned) so the join is on the distribution column."),
     Exemption("screening_resolution", r'"screening_resolution"\."screening_id"',
               "A re-check is found through its screening; it needs its own parcel_id (planned) so the join is on "
               "the distribution column."),

@@ -32,6 +32,8 @@ EVIDENCE_TABLES: dict[str, Guard] = {
     "parcels_acceptanceitem": Guard.NO_TRUNCATE,
     "parcels_acceptancerecord": Guard.NO_TRUNCATE,
     "parcels_inspection": Guard.NO_TRUNCATE,
+    # and its own trigger refuses DELETE and lets UPDATE only erase or re-encrypt the personal columns
+    "parcels_linkpersonaldata": Guard.NO_TRUNCATE,
     "parcels_parcel": Guard.NO_TRUNCATE,
     "screening_resolution": Guard.NO_TRUNCATE,
     "screening_screening": Guard.NO_TRUNCATE,
@@ -65,6 +67,14 @@ NOT_EVIDENCE: dict[str, str] = {
     "parcels_prohibitedcategory": "reference data",
     "parcels_vehicleterritory": "derived index for territorial scoping",
     "senders_sender": "deduplicated sender, anonymised by retention",
+    "supervision_compliancecompanyday": "rollup, recomputed from the evidence",
+    "supervision_complianceday": "rollup, recomputed from the evidence",
+    "supervision_compliancemonth": "rollup, recomputed from the evidence",
+    "supervision_deliveryday": "rollup, recomputed from the evidence",
+    "supervision_openparcelsday": "rollup, recomputed from the evidence",
+    "supervision_riskalertstate": "which risk subjects are above the threshold (the alert itself is evidence)",
+    "supervision_riskday": "rollup, recomputed from the evidence",
+    "supervision_rollupstate": "the rollup's watermark",
 }
 
 FUNCTION = """
