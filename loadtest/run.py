@@ -16,6 +16,7 @@ import csv
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -171,6 +172,7 @@ def main() -> int:
     finally:
         stop(gunicorn)
         stop(worker)
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

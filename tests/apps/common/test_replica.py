@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 
 from apps.common.replica import REPLICA
 from tests.helpers import API, SENDER_ID, accept
-from tests.services import PostgresStandby, services_required
+from tests.services import PostgresStandby, free_port, services_required
 
 pytestmark = pytest.mark.postgres
 
@@ -106,3 +106,19 @@ def test_without_a_replica_everything_reads_the_primary(world, client_for):
     assert not settings.GREENSHIELD_REPLICA_READS
     response = client_for("supervisor").get(trace_url(accept(client_for("outlet_staff"))["waybill_no"]))
     assert response.status_code == 200
+
+
+def test_an_unreachable_replica_sends_the_reads_to_the_primary(require_postgres, transactional_db, settings, world,
+                                                                client_for):
+    alias = {**connections["default"].settings_dict, "PORT": str(free_port())}  # nothing listens there
+    connections[REPLICA] = load_backend(alias["ENGINE"]).DatabaseWrapper(alias, REPLICA)
+    settings.GREENSHIELD_REPLICA_READS = True
+    try:
+        waybill = accept(client_for("outlet_staff"))["waybill_no"]
+        with CaptureQueriesContext(connections["default"]) as on_primary:
+            response = client_for("supervisor").get(trace_url(waybill))
+        assert response.status_code == 200 and response.json()["parcel"]["waybill_no"] == waybill
+        assert any('"parcels_parcel"' in query["sql"] for query in on_primary.captured_queries)
+    finally:
+        connections[REPLICA].close()
+        del connections[REPLICA]
