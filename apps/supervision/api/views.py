@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from apps.common.permissions import capability_permission
 from apps.common.renderers import CSVRenderer
+from apps.common.replica import ReadsFromReplica
 from greenshield.capabilities import Capability
 from greenshield.enums import AlertKind, EventType, RefusalReason, ScreeningResult
 from greenshield.errors import ValidationFailed
@@ -113,7 +114,7 @@ FORMAT = OpenApiParameter("format", OpenApiTypes.STR, enum=["json", "csv"], requ
                           description="csv: a spreadsheet (UTF-8 with BOM).")
 
 
-class SupervisionView(APIView):
+class SupervisionView(ReadsFromReplica, APIView):
     permission_classes = [capability_permission(Capability.READ_STATISTICS)]
     renderer_classes = [JSONRenderer, CSVRenderer]
     filename = "supervision"
