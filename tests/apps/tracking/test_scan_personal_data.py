@@ -136,7 +136,7 @@ def test_a_delivered_location_is_stored_encrypted_apart_from_the_link(device, wa
     with connection.cursor() as cursor:
         cursor.execute(f'SELECT location, salt FROM "{LinkPersonalData._meta.db_table}"')
         (location, salt), = cursor.fetchall()
-    assert location.startswith("gs1$") and salt.startswith("gs1$") and "31.23" not in location
+    assert location.startswith("gs2$") and salt.startswith("gs2$") and "31.23" not in location
     assert chain_verify(Parcel.objects.get(waybill_no=waybill)).valid
 
 
@@ -289,7 +289,7 @@ def test_key_rotation_re_encrypts_personal_locations(require_postgres, device, w
         (entry,) = [e for e in encrypted_models() if e.model is LinkPersonalData]
         rotate_model(entry)
         row = LinkPersonalData.objects.get()
-        assert row.__dict__["location"].startswith("gs1$k-next$") and row.location_value == DOOR
+        assert row.__dict__["location"].startswith("gs2$k-next$") and row.location_value == DOOR
         assert chain_verify(Parcel.objects.get(waybill_no=waybill)).valid
     finally:
         crypto.install_keyring(ring)
