@@ -10,14 +10,11 @@ PORT ?= 8000
 GREENSHIELD_ENV ?= development
 export GREENSHIELD_ENV
 
-.PHONY: run test install migrate demo worker beat bench loadtest lint clean
-.PHONY: run test install migrate demo worker beat bench lint clean db-roles
 # The charting library of the supervision dashboard, vendored as a static file (no CDN, no build step at run time).
 CHARTJS_VERSION := 4.6.1
 CHARTJS_DIR := apps/supervision/static/supervision/vendor/chartjs
 
-.PHONY: run test install migrate demo worker beat bench lint clean vendor-chartjs
-.PHONY: run test install migrate demo demo-history worker beat bench lint vendor-axe clean
+.PHONY: run test install migrate demo demo-history worker beat bench loadtest lint db-roles vendor-chartjs vendor-axe clean
 
 $(STAMP): requirements.txt
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -37,6 +34,7 @@ demo: migrate
 HISTORY_DAYS ?= 30
 demo-history: demo
 	$(BIN)/python manage.py simulate --days $(HISTORY_DAYS) --seed 1
+	$(BIN)/python manage.py rollup --changed
 
 run: demo
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
@@ -55,12 +53,12 @@ bench: install
 	$(BIN)/python bench/log_bench.py $(LOG_BENCH_ARGS)
 	$(BIN)/python bench/epcis_bench.py $(EPCIS_BENCH_ARGS)
 	$(BIN)/python bench/crypto_bench.py $(CRYPTO_BENCH_ARGS)
+	$(BIN)/python bench/supervision_bench.py $(SUPERVISION_BENCH_ARGS)
 
 # The region's traffic mix through gunicorn + a Celery worker on PostgreSQL and Redis, bounded (LOADTEST_ARGS, e.g.
 # --users 18 --minutes 2), then a count of rows: nothing accepted may be lost (loadtest/run.py).
 loadtest: install
 	$(BIN)/python loadtest/run.py $(LOADTEST_ARGS)
-	$(BIN)/python bench/supervision_bench.py $(SUPERVISION_BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
