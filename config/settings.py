@@ -238,11 +238,19 @@ GREENSHIELD_RETENTION_DAYS = {
     "blacklist": int(os.environ.get("GREENSHIELD_RETENTION_BLACKLIST_DAYS", "365")),
     # where a last-mile scan happened (the recipient's door): long enough for a delivery dispute
     "last_mile_location": int(os.environ.get("GREENSHIELD_RETENTION_LAST_MILE_LOCATION_DAYS", "180")),
+    # the evidence itself, dropped a whole month at a time once the month is this old (apps.common.partitions):
+    # chain links by their parcel's acceptance, log leaves and audit entries by their time
+    "evidence": int(os.environ.get("GREENSHIELD_RETENTION_EVIDENCE_DAYS", str(3 * 365))),
+    "audit": int(os.environ.get("GREENSHIELD_RETENTION_AUDIT_DAYS", str(3 * 365))),
 }
+# Monthly partitions of the evidence are created this many months ahead (the beat's partitions-maintain task).
+GREENSHIELD_PARTITIONS_AHEAD_MONTHS = int(os.environ.get("GREENSHIELD_PARTITIONS_AHEAD_MONTHS", "3"))
 CELERY_BEAT_SCHEDULE = {
     "outbox-relay": {"task": "greenshield.outbox_relay", "schedule": GREENSHIELD_OUTBOX_RELAY_SECONDS},
     "unscreened-sweep": {"task": "greenshield.unscreened_sweep", "schedule": GREENSHIELD_SWEEP_SECONDS},
     "retention-sweep": {"task": "greenshield.retention_sweep", "schedule": 24 * 3600.0},
+    # Evidence partitions: months created GREENSHIELD_PARTITIONS_AHEAD_MONTHS ahead, expired months dropped.
+    "partitions-maintain": {"task": "greenshield.partitions_maintain", "schedule": 24 * 3600.0},
     # One integrator at a time (an advisory lock inside it); a run that cannot start in time is dropped.
     "log-integrate": {"task": "greenshield.log_integrate", "schedule": GREENSHIELD_LOG_INTEGRATE_SECONDS,
                       "options": {"expires": GREENSHIELD_LOG_INTEGRATE_SECONDS}},

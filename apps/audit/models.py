@@ -82,7 +82,8 @@ class AuditEntry(models.Model):
 
 
 class DestructionRecord(models.Model):
-    """Proof that expired personal data was anonymised [R19]: which class, how many records, older than what."""
+    """Proof that expired data was destroyed [R19]: personal data anonymised, or a whole month of evidence dropped —
+    which class, how many records, older than what, and how."""
 
     scoped_by = Scope(operators_only=True)
 

@@ -90,7 +90,7 @@ $$ LANGUAGE plpgsql;
 ALLOW_TRUNCATE = "SET LOCAL greenshield.evidence_truncate = 'allowed'"
 
 
-def _create(table: str, append_only: bool) -> str:
+def guard_sql(table: str, append_only: bool) -> str:
     sql = (f'DROP TRIGGER IF EXISTS "{table}_no_truncate" ON "{table}";\n'
            f'CREATE TRIGGER "{table}_no_truncate" BEFORE TRUNCATE ON "{table}" '
            "FOR EACH STATEMENT EXECUTE FUNCTION evidence_refuse();\n")
@@ -116,9 +116,9 @@ def guard_operations(*, truncate_only: Iterable[str] = (), append_only: Iterable
         with schema_editor.connection.cursor() as cursor:
             cursor.execute(FUNCTION)
             for table in truncate_only:
-                cursor.execute(_create(table, append_only=False))
+                cursor.execute(guard_sql(table, append_only=False))
             for table in append_only:
-                cursor.execute(_create(table, append_only=True))
+                cursor.execute(guard_sql(table, append_only=True))
 
     def backwards(apps, schema_editor):
         if schema_editor.connection.vendor != "postgresql":
@@ -171,7 +171,7 @@ def personal_guard_operations(*, table: str, personal_columns: Iterable[str]):
         with schema_editor.connection.cursor() as cursor:
             cursor.execute(FUNCTION)
             cursor.execute(PERSONAL_FUNCTION)
-            cursor.execute(_create(table, append_only=False))
+            cursor.execute(guard_sql(table, append_only=False))
             cursor.execute(f'DROP TRIGGER IF EXISTS "{table}_personal_only" ON "{table}";\n'
                            f'CREATE TRIGGER "{table}_personal_only" BEFORE UPDATE OR DELETE ON "{table}" '
                            f"FOR EACH ROW EXECUTE FUNCTION evidence_personal_only({columns});\n")

@@ -5,7 +5,7 @@ import zlib
 
 from django.db import connection
 
-NAMESPACES = {"sender": 1, "idempotency": 2, "chain": 3, "log": 5, "rollup": 6}
+NAMESPACES = {"sender": 1, "idempotency": 2, "chain": 3, "log": 5, "rollup": 6, "event_id": 7}
 
 
 def _int32(value: int) -> int:
@@ -30,3 +30,16 @@ def xact_try_lock(namespace: str, key: str) -> bool:
         cursor.execute("SELECT pg_try_advisory_xact_lock(%s, %s)",
                        [NAMESPACES[namespace], _int32(zlib.crc32(key.encode()))])
         return bool(cursor.fetchone()[0])
+
+
+def xact_lock_many(namespace: str, keys) -> None:
+    """Hold locks on (namespace, key) for every key until the transaction ends, taken in one statement and in a
+    fixed order (by the keys' hashes), so two transactions locking overlapping sets cannot deadlock."""
+    if connection.vendor != "postgresql":
+        return
+    hashes = sorted({_int32(zlib.crc32(key.encode())) for key in keys})
+    if not hashes:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(pg_advisory_xact_lock(%s, k)) FROM (SELECT k FROM unnest(%s::int[]) AS k "
+                       "ORDER BY k) AS ordered", [NAMESPACES[namespace], hashes])

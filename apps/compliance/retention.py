@@ -8,12 +8,13 @@ import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from apps.audit.models import DestructionRecord
 from apps.audit.services import audit_record
+from apps.common.partitions import PARTITIONED, Dropped, add_months, expired_months, is_postgresql, month_drop, partitions_ensure
 
 
 @dataclass(frozen=True)
@@ -66,3 +67,43 @@ def retention_sweep(*, now: datetime.datetime | None = None, batch_size: int = 1
                                    "retention_days": days})
         done[data_class.name] = total
     return done
+
+
+def partitions_drop_expired(*, now: datetime.datetime | None = None) -> list[Dropped]:
+    """Retention of the evidence itself [R19]: each month of a partitioned table wholly past its retention is
+    detached and dropped — one catalogue operation, not a delete per row — with a destruction record and an audit
+    entry in the same transaction, so a drop is never unrecorded. The transparency log's signed checkpoints and
+    its tiles are kept (they are not partitioned): an outsider's checkpoint still verifies against the later
+    ones, and the record says which leaves went."""
+    now = now or timezone.now()
+    if not is_postgresql():
+        return []
+    dropped = []
+    for spec in PARTITIONED.values():
+        if spec.retention is None:
+            continue
+        days = settings.GREENSHIELD_RETENTION_DAYS[spec.retention]
+        cutoff = now - datetime.timedelta(days=days)
+        with connection.cursor() as cursor:
+            months = expired_months(cursor, spec, cutoff)
+        for month in months:
+            with transaction.atomic(), connection.cursor() as cursor:
+                done = month_drop(cursor, spec, month)
+                end = add_months(month, 1)
+                DestructionRecord.objects.create(at=now, data_class=spec.data_class or spec.table, records=done.rows,
+                                                 older_than=end, retention_days=days,
+                                                 method="partition detached and dropped")
+                audit_record(actor=None, action="retention.drop_partition", target_type=spec.table,
+                             target_id=done.partition, target_repr=f"{done.rows} row(s) of {month:%Y-%m}",
+                             data={"table": spec.table, "partition": done.partition, "month": f"{month:%Y-%m}",
+                                   "records": done.rows, "older_than": end.isoformat(), "retention_days": days})
+            dropped.append(done)
+    return dropped
+
+
+def partitions_maintain(*, now: datetime.datetime | None = None) -> dict:
+    """The daily beat: months created ahead, expired months dropped."""
+    now = now or timezone.now()
+    created = partitions_ensure(now=now)
+    dropped = partitions_drop_expired(now=now)
+    return {"created": created, "dropped": [d.partition for d in dropped]}

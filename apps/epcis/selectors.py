@@ -35,10 +35,10 @@ def _links(queryset):
 
 def parcel_links(*, user, waybill_no: str):
     """A parcel's links in the order they happened; 404 when the parcel is not in the user's scope."""
-    parcel = parcel_list(user=user).select_related(None).filter(waybill_no=waybill_no).only("id").first()
+    parcel = parcel_list(user=user).select_related(None).filter(waybill_no=waybill_no).only("id", "accepted_at").first()
     if parcel is None:
         raise NotFound()
-    return list(_links(CheckpointEvent.objects.filter(parcel=parcel)).order_by("occurred_at", "seq"))
+    return list(_links(CheckpointEvent.objects.of_parcel(parcel)).order_by("occurred_at", "seq"))
 
 
 @dataclass

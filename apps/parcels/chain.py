@@ -60,7 +60,8 @@ def chain_append(*, parcel: Parcel, links: list[LinkSpec], recorded_at=None) -> 
     for spec in links:
         seq += 1
         event = CheckpointEvent(
-            event_id=spec.event_id or uuid.uuid4(), organization_id=parcel.organization_id, parcel=parcel, seq=seq,
+            event_id=spec.event_id or uuid.uuid4(), organization_id=parcel.organization_id, parcel=parcel,
+            parcel_accepted_at=parcel.accepted_at, seq=seq,
             type=spec.type,
             occurred_at=spec.occurred_at, recorded_at=recorded_at, facility=spec.facility, vehicle=spec.vehicle,
             courier=spec.courier, device=spec.device, actor=spec.actor, location=spec.location, detail=spec.detail,
@@ -97,16 +98,16 @@ def personal_seal(personal: dict) -> PersonalSeal:
                         fields["salt"].encrypt_for(row, salt), chain.personal_digest(salt, personal))
 
 
-def personal_rows_insert(rows: list[tuple[PersonalSeal, uuid.UUID, int, object]]) -> None:
-    """Store sealed personal parts ``(seal, parcel id, seq, occurred_at)`` next to their links (already inserted),
-    in one statement."""
+def personal_rows_insert(rows: list[tuple[PersonalSeal, uuid.UUID, int, object, object]]) -> None:
+    """Store sealed personal parts ``(seal, parcel id, seq, occurred_at, parcel accepted at)`` next to their links
+    (already inserted), in one statement (which reads only the links' partitions)."""
     if not rows:
         return
     if connection.vendor != "postgresql":
         events = {(p, s): pk for pk, p, s in CheckpointEvent.objects.filter(
             parcel_id__in={r[1] for r in rows}, seq__in={r[2] for r in rows}).values_list("pk", "parcel_id", "seq")}
         objs = []
-        for seal, parcel_id, seq, occurred_at in rows:
+        for seal, parcel_id, seq, occurred_at, _ in rows:
             obj = LinkPersonalData(id=seal.id, event_id=events[(parcel_id, seq)], occurred_at=occurred_at)
             obj.__dict__["location"], obj.__dict__["salt"] = seal.location, seal.salt
             objs.append(obj)
@@ -116,11 +117,12 @@ def personal_rows_insert(rows: list[tuple[PersonalSeal, uuid.UUID, int, object]]
         cursor.execute(
             f'INSERT INTO "{LinkPersonalData._meta.db_table}" (id, event_id, occurred_at, location, salt) '  # noqa: S608
             "SELECT v.id, e.id, v.occurred_at, v.location, v.salt "
-            "FROM unnest(%s::uuid[], %s::uuid[], %s::int[], %s::timestamptz[], %s::text[], %s::text[]) "
-            "AS v(id, parcel, seq, occurred_at, location, salt) "
-            f'JOIN "{CheckpointEvent._meta.db_table}" e ON e.parcel_id = v.parcel AND e.seq = v.seq',
+            "FROM unnest(%s::uuid[], %s::uuid[], %s::int[], %s::timestamptz[], %s::text[], %s::text[], "
+            "%s::timestamptz[]) AS v(id, parcel, seq, occurred_at, location, salt, accepted_at) "
+            f'JOIN "{CheckpointEvent._meta.db_table}" e ON e.parcel_id = v.parcel AND e.seq = v.seq '
+            "AND e.parcel_accepted_at = v.accepted_at",
             [[str(r[0].id) for r in rows], [str(r[1]) for r in rows], [r[2] for r in rows], [r[3] for r in rows],
-             [str(r[0].location) for r in rows], [str(r[0].salt) for r in rows]])
+             [str(r[0].location) for r in rows], [str(r[0].salt) for r in rows], [r[4] for r in rows]])
         if cursor.rowcount != len(rows):
             raise RuntimeError("a link's personal part found no link")
 
@@ -140,7 +142,7 @@ def territory_record(*, parcel_provinces=(), vehicle_provinces=()) -> None:
 
 def chain_verify(parcel: Parcel) -> chain.Verdict:
     """Re-hash the stored chain of one parcel against its recorded head and length."""
-    events = CheckpointEvent.objects.filter(parcel=parcel).order_by("seq")
+    events = CheckpointEvent.objects.of_parcel(parcel).order_by("seq")
     return chain.verify((stored_link(e) for e in events), expected_length=parcel.chain_length,
                         expected_head=parcel.chain_head)
 

@@ -201,6 +201,12 @@ class Parcel(models.Model):
         return self.waybill_no
 
 
+class LinkQuerySet(RestrictedQuerySet):
+    def of_parcel(self, parcel: Parcel):
+        """The parcel's links, naming the partition key too, so that only the parcel's partition is read."""
+        return self.filter(parcel_id=parcel.pk, parcel_accepted_at=parcel.accepted_at)
+
+
 class CheckpointEvent(models.Model):
     """One link of a parcel's trace chain: the acceptance, the inspection, screenings and re-checks recorded by
     the services, and the scans devices post. ``hash = SHA-256(prev_hash ‖ canonical content)``
@@ -217,6 +223,10 @@ class CheckpointEvent(models.Model):
                                      db_index=False)
     # Foreign keys carry no single-column index of their own: the composite indexes below lead with them.
     parcel = models.ForeignKey(Parcel, on_delete=models.PROTECT, related_name="events", db_index=False)
+    # The parcel's acceptance time, copied at insert: the partition key (``apps.common.partitions``), so that a
+    # parcel's links share one monthly partition and its trace, naming it, reads only that one.
+    parcel_accepted_at = models.DateTimeField(
+        help_text="The parcel's acceptance time: the partition key (a parcel's links share one partition).")
     seq = models.PositiveIntegerField()
     type = models.CharField(max_length=20, choices=choices(EventType))
     occurred_at = models.DateTimeField()
@@ -239,13 +249,18 @@ class CheckpointEvent(models.Model):
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
 
-    objects = RestrictedQuerySet.as_manager()
+    objects = LinkQuerySet.as_manager()
 
     class Meta:
         db_table = "tracking_checkpointevent"
         ordering = ["parcel", "seq"]
-        constraints = [models.UniqueConstraint(fields=["parcel", "seq"], name="one_link_per_position"),
-                       models.UniqueConstraint(fields=["organization", "event_id"], name="event_id_once_per_company")]
+        # A partitioned table's unique constraints hold its partition key. (parcel, seq) stays unique (the key
+        # follows the parcel); (organization, event_id) is unique per partition here and across partitions by the
+        # capture's check under a per-event-id lock (apps.tracking.ingest).
+        constraints = [models.UniqueConstraint(fields=["parcel", "seq", "parcel_accepted_at"],
+                                               name="one_link_per_position"),
+                       models.UniqueConstraint(fields=["organization", "event_id", "parcel_accepted_at"],
+                                               name="event_id_once_per_company")]
         indexes = [
             models.Index(fields=["courier", "occurred_at"], name="tracking_ch_courier_58c4e7_idx"),
             models.Index(fields=["vehicle", "occurred_at"], name="tracking_ch_vehicle_194dec_idx"),
@@ -269,7 +284,10 @@ class LinkPersonalData(models.Model):
                       territory=(TerritoryRows("territories", "event__parcel"),))
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    event = models.OneToOneField(CheckpointEvent, on_delete=models.PROTECT, related_name="personal")
+    # No database constraint: a partitioned table has no unique id alone to reference; the capture writes the
+    # link and its personal part in one transaction.
+    event = models.OneToOneField(CheckpointEvent, on_delete=models.PROTECT, related_name="personal",
+                                 db_constraint=False)
     occurred_at = models.DateTimeField(db_index=True, help_text="When the scan happened (retention counts from it).")
     location = EncryptedTextField(help_text="The scan's location as canonical JSON; erased at retention.")
     salt = EncryptedTextField(help_text="Hex salt of the link's personal digest; erased with the location.")

@@ -28,6 +28,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.common import clock
+from apps.common.locks import xact_lock_many
 from apps.organizations.models import Facility, Staff, Vehicle
 from apps.parcels.chain import PersonalSeal, personal_rows_insert, personal_seal, territory_record
 from apps.parcels.models import AcceptanceRecord, CheckpointEvent, Parcel
@@ -250,6 +251,14 @@ class ParcelState:
             self._key = str(self.id)
             return self._key
 
+    @property
+    def accepted_key(self) -> str:
+        try:
+            return self._accepted_key
+        except AttributeError:
+            self._accepted_key = self.accepted_at.isoformat()
+            return self._accepted_key
+
 
 def _lock_parcels(items: list[Item], device) -> dict[str, ParcelState]:
     """The batch's parcels of the device's company, locked in id order (concurrent batches cannot deadlock)."""
@@ -298,6 +307,8 @@ def _resolve_references(items: list[Item], device, parcels: dict[str, ParcelStat
     vehicles = dict(Vehicle.objects.filter(organization_id=organization_id, plate__in=plates)
                     .values_list("plate", "id")) if plates else {}
     missing = {i.waybill_no for i in items} - set(parcels)
+    # Past the evidence's retention its month is dropped (apps.compliance.retention): no new link joins it.
+    expired_before = clock.now() - datetime.timedelta(days=settings.GREENSHIELD_RETENTION_DAYS["evidence"])
     refused = set(AcceptanceRecord.objects.filter(organization_id=organization_id, waybill_no__in=missing,
                                                   outcome=Outcome.REFUSED)
                   .values_list("waybill_no", flat=True)) if missing else set()
@@ -305,7 +316,9 @@ def _resolve_references(items: list[Item], device, parcels: dict[str, ParcelStat
         if item.status:
             continue
         item.parcel = parcels.get(item.waybill_no)
-        if item.parcel is None:
+        if item.parcel is not None and item.parcel.accepted_at < expired_before:
+            item.reject("parcel_expired", "This parcel's evidence is past its retention period.", "waybill_no")
+        elif item.parcel is None:
             if item.waybill_no in refused:
                 item.reject("parcel_refused", "This waybill belongs to a refused acceptance.", "waybill_no")
             else:
@@ -422,6 +435,10 @@ def _store(items: list[Item], *, device, now: datetime.datetime, place: Place,
     """Under the parcel locks: mark what is already stored, then chain and insert the rest. An event already
     stored is a DUPLICATE (or CONFLICT) even if its references have changed since (a courier suspended)."""
     well_formed = [i for i in items if i.digest and i.duplicate_of is None and i.status in ("", REJECTED)]
+    # Exactly-once across partitions: a link's unique (organization, event_id, parcel_accepted_at) is per
+    # partition, so the same event id for parcels of two months could pass it in two concurrent batches. Locking
+    # each event id of the company first makes the check below and the insert one step for it.
+    xact_lock_many("event_id", [f"{device.organization_id}:{i.event_key}" for i in well_formed if not i.status])
     _mark_seen(well_formed, _stored_digests(device.organization_id, [i.event_id for i in well_formed]))
     pending = [i for i in items if not i.status]
     rows = []
@@ -453,7 +470,8 @@ def _store(items: list[Item], *, device, now: datetime.datetime, place: Place,
     inserted = _insert(rows, device=device, now=now, actor=actor)
     if inserted != len(rows):
         raise _RaceLost()
-    personal_rows_insert([(item.seal, item.parcel.id, seq, item.occurred_at) for item, seq, _, _ in rows
+    personal_rows_insert([(item.seal, item.parcel.id, seq, item.occurred_at, item.parcel.accepted_at)
+                          for item, seq, _, _ in rows
                           if item.seal is not None])
     _update_parcels(list(touched.values()), now)
     placed = [r[0] for r in rows if r[0].facility_id is not None]
@@ -467,7 +485,8 @@ def _insert(rows, *, device, now, actor) -> int:
     table = CheckpointEvent._meta.db_table
     if connection.vendor != "postgresql":
         objs = [CheckpointEvent(
-            event_id=item.event_id, organization_id=device.organization_id, parcel_id=item.parcel.id, seq=seq,
+            event_id=item.event_id, organization_id=device.organization_id, parcel_id=item.parcel.id,
+            parcel_accepted_at=item.parcel.accepted_at, seq=seq,
             type=item.type,
             occurred_at=item.occurred_at, recorded_at=now, facility_id=item.facility_id, vehicle_id=item.vehicle_id,
             courier_id=item.courier_id, device_id=device.pk, actor=actor, location=item.location, detail=item.detail,
@@ -483,7 +502,8 @@ def _insert(rows, *, device, now, actor) -> int:
     device_id, organization_id, recorded = str(device.pk), str(device.organization_id), now.isoformat()
     for item, seq, prev, link in rows:
         write("\t".join((
-            item.event_key, organization_id, item.parcel.key, str(seq), item.type, item.occurred_at.isoformat(),
+            item.event_key, organization_id, item.parcel.key, item.parcel.accepted_key, str(seq), item.type,
+            item.occurred_at.isoformat(),
             recorded,
             _copy_value(item.facility_id), _copy_value(item.vehicle_id), _copy_value(item.courier_id), device_id,
             _copy_text(actor), _copy_json(item.location), _copy_json(item.detail), _copy_json(item.flags),
@@ -497,7 +517,7 @@ def _insert(rows, *, device, now, actor) -> int:
         raw.copy_expert(f"COPY ingest_staging ({COLUMNS}) FROM STDIN", buffer)
         # The links and their pending leaves in the transparency log, in one statement (no lock).
         raw.execute(f'WITH stored AS (INSERT INTO "{table}" ({COLUMNS}) SELECT {COLUMNS} FROM ingest_staging '
-                    "ON CONFLICT (organization_id, event_id) DO NOTHING RETURNING hash) "
+                    "ON CONFLICT (organization_id, event_id, parcel_accepted_at) DO NOTHING RETURNING hash) "
                     f'INSERT INTO "{PENDING_TABLE}" (data, queued_at) SELECT %s || hash, %s FROM stored',
                     [f"{LINK}:", timezone.now()])  # queued now, whatever time the links record
         inserted = raw.rowcount
@@ -505,8 +525,9 @@ def _insert(rows, *, device, now, actor) -> int:
     return inserted
 
 
-COLUMNS = ("event_id, organization_id, parcel_id, seq, type, occurred_at, recorded_at, facility_id, vehicle_id, "
-           "courier_id, device_id, actor, location, detail, flags, content_digest, personal_digest, prev_hash, hash")
+COLUMNS = ("event_id, organization_id, parcel_id, parcel_accepted_at, seq, type, occurred_at, recorded_at, facility_id, "
+           "vehicle_id, courier_id, device_id, actor, location, detail, flags, content_digest, personal_digest, prev_hash, "
+           "hash")
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 

@@ -96,7 +96,7 @@ def parcel_trace(*, user, waybill_no: str) -> Trace:
               .filter(waybill_no=waybill_no).first())
     if parcel is None:
         raise NotFound()
-    events = list(CheckpointEvent.objects.filter(parcel=parcel)
+    events = list(CheckpointEvent.objects.of_parcel(parcel)
                   .select_related("facility", "vehicle", "courier", "device", "personal").order_by("seq"))
     screenings = list(Screening.objects.filter(parcel=parcel)
                       .select_related("facility", "operator", "device", "resolution__resolved_by")

@@ -27,6 +27,7 @@ from tqdm import tqdm
 
 from apps.accounts.models import Device, User
 from apps.accounts.services import device_create, device_key_rotate
+from apps.common.partitions import partitions_ensure
 from apps.organizations.models import Facility, Organization, Staff
 from apps.tracking.simulation import History, Profile, SimulationError
 from greenshield.enums import FacilityKind
@@ -154,6 +155,8 @@ class Command(BaseCommand):
             bar.update(done - bar.n)
 
         started = time.perf_counter()
+        # The back-dated days get their evidence partitions first (their parcels' months may predate the table's).
+        partitions_ensure(now=timezone.now(), since=timezone.now() - datetime.timedelta(days=days + 1))
         try:
             profile = Profile(per_day=per_day).scaled(incidents)
             stats = History(days=days, seed=seed, profile=profile, progress=progress).run()
