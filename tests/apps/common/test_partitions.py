@@ -14,8 +14,15 @@ from django.utils import timezone
 
 from apps.audit.models import AuditEntry, DestructionRecord
 from apps.common.clock import SimulatedClock, clock_simulated
-from apps.common.partitions import (PARTITIONED, add_months, default_name, month_floor, months_attached,
-                                    partition_name, partitions_ensure)
+from apps.common.partitions import (
+    PARTITIONED,
+    add_months,
+    default_name,
+    month_floor,
+    months_attached,
+    partition_name,
+    partitions_ensure,
+)
 from apps.compliance.retention import partitions_drop_expired, partitions_maintain
 from apps.parcels.chain import chain_verify
 from apps.parcels.models import CheckpointEvent, Parcel
