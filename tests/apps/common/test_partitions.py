@@ -111,7 +111,7 @@ def test_a_race_on_one_event_id_across_partitions_stores_it_once(require_postgre
         barrier = threading.Barrier(2)
         statuses = []
 
-        def post(parcel):
+        def post(parcel, barrier=barrier, event_id=event_id, statuses=statuses):
             client = device_client(world.zto_device)
             barrier.wait()
             body = client.post("/api/v1/events/", {"events": [{**scan(parcel.waybill_no, "SORTED"),
