@@ -97,6 +97,8 @@ class Verdict:
     head: str
     first_bad_seq: int | None = None
     problem: str = ""
+    #: the parcel is past the evidence's retention and its links were dropped with their month (nothing to check)
+    expired: bool = False
 
 
 def verify(links: Iterable[StoredLink], *, expected_length: int | None = None,

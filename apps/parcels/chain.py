@@ -3,10 +3,12 @@ created the parcel). A link's canonical content comes from ``greenshield.chain.l
 shared with scan ingest."""
 from __future__ import annotations
 
+import datetime
 import secrets
 import uuid
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import connection
 
 from apps.common import clock
@@ -151,8 +153,9 @@ def chains_verify_all(*, batch_size: int = 2000, progress=None):
     """Stream every parcel's chain (in parcel order, one query per ``batch_size`` parcels) and yield
     ``(parcel, verdict)`` for each. ``progress`` is called with the size of each batch checked."""
     last_id = None
+    expired_before = clock.now() - datetime.timedelta(days=settings.GREENSHIELD_RETENTION_DAYS["evidence"])
     while True:
-        parcels = Parcel.objects.order_by("id").only("id", "waybill_no", "chain_length", "chain_head")
+        parcels = Parcel.objects.order_by("id").only("id", "waybill_no", "chain_length", "chain_head", "accepted_at")
         if last_id is not None:
             parcels = parcels.filter(id__gt=last_id)
         parcels = list(parcels[:batch_size])
@@ -162,6 +165,10 @@ def chains_verify_all(*, batch_size: int = 2000, progress=None):
         for event in CheckpointEvent.objects.filter(parcel_id__in=list(links)).order_by("parcel_id", "seq"):
             links[event.parcel_id].append(stored_link(event))
         for parcel in parcels:
+            if not links[parcel.id] and parcel.accepted_at < expired_before:
+                # Retention dropped its month (apps.compliance.retention): the destruction record accounts for it.
+                yield parcel, chain.Verdict(valid=True, length=0, head="", expired=True)
+                continue
             yield parcel, chain.verify(links[parcel.id], expected_length=parcel.chain_length,
                                        expected_head=parcel.chain_head)
         if progress:

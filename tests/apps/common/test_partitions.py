@@ -5,10 +5,12 @@ destruction record and an audit entry."""
 from __future__ import annotations
 
 import datetime
+import io
 import threading
 import uuid
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
@@ -179,6 +181,11 @@ def test_retention_drops_whole_expired_months_with_a_record(require_postgres, wo
     record = DestructionRecord.objects.get(data_class="chain links")
     assert record.records == old_links and record.older_than == add_months(old_month, 1)
     assert AuditEntry.objects.filter(action="retention.drop_partition", target_id=names[0]).count() == 1
+    # the chains still verify: the old parcel is past retention, its links went with their month
+    out = io.StringIO()
+    with clock_simulated(SimulatedClock(later)):
+        call_command("verify_chains", "--no-progress", stdout=out)
+    assert "past retention" in out.getvalue()
     # nothing left to drop: a second run records nothing more
     assert [d for d in partitions_drop_expired(now=later) if d.table == "tracking_checkpointevent"] == []
     assert DestructionRecord.objects.filter(data_class="chain links").count() == 1
