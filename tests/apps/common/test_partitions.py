@@ -207,3 +207,21 @@ def test_the_daily_maintenance_creates_ahead_and_is_idempotent(require_postgres,
     assert partition_name("tracking_checkpointevent", add_months(later, settings.GREENSHIELD_PARTITIONS_AHEAD_MONTHS)) \
         in first["created"]
     assert partitions_maintain(now=later)["created"] == []
+
+
+@pytest.mark.django_db
+def test_every_link_statement_of_a_trace_names_the_partition_key(require_postgres, world, client_for):
+    from django.test.utils import CaptureQueriesContext
+
+    waybill = accept(client_for("outlet_staff"))["waybill_no"]
+    events_post(client_for("device"), [scan(waybill, "ARRIVED"), scan(waybill, "SORTED")])
+    supervisor = client_for("supervisor")
+    for path in (f"/api/v1/parcels/{waybill}/trace/", f"/api/v1/parcels/{waybill}/epcis/"):
+        with CaptureQueriesContext(connection) as queries:
+            response = supervisor.get(path)
+        assert response.status_code == 200, path
+        on_links = [q["sql"] for q in queries.captured_queries
+                    if 'FROM "tracking_checkpointevent"' in q["sql"] and '"parcel_id" =' in q["sql"]]
+        assert on_links, f"{path} reads the parcel's links"
+        for sql in on_links:
+            assert '"parcel_accepted_at" =' in sql, f"{path} reads every partition: {sql[:300]}"
