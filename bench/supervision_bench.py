@@ -117,9 +117,9 @@ def fill_day(day: datetime.date, acceptances: int, scans: int) -> dict:
         parcels = cursor.fetchone()[0]
         per_parcel = max(1, scans // parcels + (scans % parcels > 0))
         cursor.execute("""
-            INSERT INTO tracking_checkpointevent (event_id, organization_id, parcel_id, seq, type, occurred_at,
-                recorded_at, facility_id, actor, detail, flags, content_digest, prev_hash, hash)
-            SELECT gen_random_uuid(), p.organization_id, p.id, s.seq,
+            INSERT INTO tracking_checkpointevent (event_id, organization_id, parcel_id, parcel_accepted_at, seq, type,
+                occurred_at, recorded_at, facility_id, actor, detail, flags, content_digest, prev_hash, hash)
+            SELECT gen_random_uuid(), p.organization_id, p.id, p.accepted_at, s.seq,
                    (ARRAY['ARRIVED','SORTED','LOADED','DEPARTED','UNLOADED','HANDOVER','OUT_FOR_DELIVERY','DELIVERED',
                           'ARRIVED','SORTED'])[1 + mod(s.seq - 1, 10)],
                    least(p.accepted_at + s.seq * interval '5 minutes', %s + interval '86399 seconds'),

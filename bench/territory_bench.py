@@ -84,9 +84,9 @@ def fill(parcels: int) -> dict:
                    'PENDING', '', a.recorded_at, a.recorded_at, false, 2, '', now()
             FROM parcels_acceptancerecord AS a""")
         cursor.execute("""
-            INSERT INTO tracking_checkpointevent (event_id, organization_id, parcel_id, seq, type, occurred_at,
-                recorded_at, facility_id, actor, detail, flags, content_digest, prev_hash, hash)
-            SELECT gen_random_uuid(), NULL, p.id, s.seq, CASE s.seq WHEN 1 THEN 'ACCEPTED' ELSE 'INSPECTED' END,
+            INSERT INTO tracking_checkpointevent (event_id, organization_id, parcel_id, parcel_accepted_at, seq, type,
+                occurred_at, recorded_at, facility_id, actor, detail, flags, content_digest, prev_hash, hash)
+            SELECT gen_random_uuid(), NULL, p.id, p.accepted_at, s.seq, CASE s.seq WHEN 1 THEN 'ACCEPTED' ELSE 'INSPECTED' END,
                    p.accepted_at, p.accepted_at, p.outlet_id, 'bench', '{}', '[]', '', '', ''
             FROM parcels_parcel AS p CROSS JOIN (VALUES (1), (2)) AS s(seq)""")
         cursor.execute("ANALYZE")
