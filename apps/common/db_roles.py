@@ -61,9 +61,12 @@ def _check(*names: str) -> None:
         raise RolesError("The owner and the app role must be two different roles.")
 
 
-def _tables(cursor) -> list[str]:
+def _tables(cursor, *, partitions: bool = True) -> list[str]:
+    """The schema's tables; without the partitions of partitioned tables if ``partitions`` is False (the app role
+    reaches a partition only through its parent, whose privileges PostgreSQL checks: granted nothing on a partition
+    itself, it cannot DELETE from one directly)."""
     cursor.execute("SELECT c.relname FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace "
-                   "AND c.relkind IN ('r', 'p') ORDER BY 1")
+                   "AND c.relkind IN ('r', 'p') AND (%s OR NOT c.relispartition) ORDER BY 1", [partitions])
     return [row[0] for row in cursor.fetchall()]
 
 
@@ -76,7 +79,7 @@ def app_grants_apply(*, app: str, using: str = "default") -> int:
         raise RolesError("Database roles are a PostgreSQL feature.")
     q = connection.ops.quote_name
     with transaction.atomic(using=using), connection.cursor() as cursor:
-        tables = _tables(cursor)
+        tables = _tables(cursor, partitions=False)
         cursor.execute(f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {q(app)}")
         cursor.execute(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {q(app)}")
         for table in tables:

@@ -127,21 +127,54 @@ def _guard_table(cursor, table: str) -> None:
         cursor.execute(guard_sql(table, append_only=guard is Guard.APPEND_ONLY))
 
 
+#: Creating a month ahead is the one DDL the running service (the app role of ``db_roles``, which owns nothing) may
+#: do: through this function, run with its owner's rights, for a partitioned table of the schema and a month within
+#: 400 days back and 13 months on (no flooding the catalogue). Dropping a month is the owner's alone.
+CREATE_FUNCTION = r"""
+CREATE OR REPLACE FUNCTION greenshield_partition_create(parent regclass, month timestamptz) RETURNS boolean
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    first timestamptz := date_trunc('month', month AT TIME ZONE 'UTC') AT TIME ZONE 'UTC';
+    name text;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_partitioned_table p JOIN pg_class c ON c.oid = p.partrelid
+                   WHERE p.partrelid = parent AND c.relnamespace = 'public'::regnamespace) THEN
+        RAISE EXCEPTION '% is not a partitioned table of the schema', parent USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF first < now() - interval '400 days' OR first > now() + interval '13 months' THEN
+        RAISE EXCEPTION 'month % is too far from now', first USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    name := (SELECT relname FROM pg_class WHERE oid = parent) || '_p' || to_char(first AT TIME ZONE 'UTC', 'YYYYMM');
+    IF to_regclass(name) IS NOT NULL THEN
+        RETURN false;
+    END IF;
+    EXECUTE format('CREATE TABLE %I PARTITION OF %s FOR VALUES FROM (%L) TO (%L)', name, parent, first,
+                   first + interval '1 month');
+    IF EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = parent AND tgname LIKE '%_no_truncate' AND NOT tgisinternal) THEN
+        EXECUTE format('CREATE TRIGGER %I BEFORE TRUNCATE ON %I FOR EACH STATEMENT EXECUTE FUNCTION evidence_refuse()',
+                       name || '_no_truncate', name);
+    END IF;
+    RETURN true;
+END;
+$$;
+"""
+
+
 def month_create(cursor, spec: Partitioned, month: datetime.datetime) -> bool:
     """Create ``month``'s partition of ``spec.table`` if missing; False if it existed. Rows of that month already
     in the default partition move into it, in this transaction (the default is detached meanwhile, so the parent
-    never holds a row twice nor misses one)."""
+    never holds a row twice nor misses one) — which only the owner may do."""
     name, upper = partition_name(spec.table, month), add_months(month, 1)
     if month in months_attached(cursor, spec.table):
         return False
     parent, default, column = _quote(spec.table), _quote(default_name(spec.table)), _quote(spec.column)
     bounds = "FOR VALUES FROM (%s) TO (%s)"
-    cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {default} WHERE {column} >= %s AND {column} < %s)",
-                   [month, upper])
+    # Through the parent (the app role has no grant on a partition itself): with the month missing, any row of it
+    # is in the default partition, and only that one is scanned.
+    cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {parent} WHERE {column} >= %s AND {column} < %s)", [month, upper])
     if not cursor.fetchone()[0]:
-        cursor.execute(f"CREATE TABLE {_quote(name)} PARTITION OF {parent} {bounds}", [month, upper])
-        _guard_partition(cursor, spec.table, name)
-        return True
+        cursor.execute("SELECT greenshield_partition_create(%s::regclass, %s)", [spec.table, month])
+        return bool(cursor.fetchone()[0])
     columns = ", ".join(_quote(c) for c in _columns(cursor, spec.table))
     cursor.execute(f"ALTER TABLE {parent} DETACH PARTITION {default}")
     cursor.execute(f"CREATE TABLE {_quote(name)} PARTITION OF {parent} {bounds}", [month, upper])
@@ -185,6 +218,13 @@ class Dropped:
     partition: str
     month: datetime.datetime
     rows: int
+
+
+def may_drop(cursor, table: str) -> bool:
+    """Only the table's owner drops a month: the running service (the app role) cannot destroy evidence."""
+    cursor.execute("SELECT pg_has_role(current_user, c.relowner, 'USAGE') FROM pg_class c WHERE c.oid = %s::regclass",
+                   [table])
+    return bool(cursor.fetchone()[0])
 
 
 def month_drop(cursor, spec: Partitioned, month: datetime.datetime) -> Dropped:
@@ -296,6 +336,7 @@ def to_partitioned(cursor, conversion: Conversion, *, now: datetime.datetime, ah
                        [month, add_months(month, 1)])
         month = add_months(month, 1)
     cursor.execute(f"CREATE TABLE {_quote(default_name(table))} PARTITION OF {_quote(table)} DEFAULT")
+    cursor.execute(CREATE_FUNCTION)
     say(f"{table}: {len(months_attached(cursor, table))} monthly partitions from {first:%Y-%m}; copying rows")
     columns = ", ".join(_quote(c) for c in old_columns)
     select = ", ".join(f"o.{_quote(c)}" for c in old_columns)

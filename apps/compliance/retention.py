@@ -5,6 +5,7 @@ classes (``register``, from their ``AppConfig.ready``); this module only runs th
 from __future__ import annotations
 
 import datetime
+import logging
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -14,7 +15,18 @@ from django.utils import timezone
 
 from apps.audit.models import DestructionRecord
 from apps.audit.services import audit_record
-from apps.common.partitions import PARTITIONED, Dropped, add_months, expired_months, is_postgresql, month_drop, partitions_ensure
+from apps.common.partitions import (
+    PARTITIONED,
+    Dropped,
+    add_months,
+    expired_months,
+    is_postgresql,
+    may_drop,
+    month_drop,
+    partitions_ensure,
+)
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -86,6 +98,10 @@ def partitions_drop_expired(*, now: datetime.datetime | None = None) -> list[Dro
         cutoff = now - datetime.timedelta(days=days)
         with connection.cursor() as cursor:
             months = expired_months(cursor, spec, cutoff)
+            if months and not may_drop(cursor, spec.table):
+                log.warning("%s: %d month(s) past retention; only the owner drops them: run `manage.py partitions "
+                            "--drop-expired` as the owner", spec.table, len(months))
+                continue
         for month in months:
             with transaction.atomic(), connection.cursor() as cursor:
                 done = month_drop(cursor, spec, month)

@@ -91,6 +91,16 @@ def test_the_app_role_cannot_bypass_the_guards(as_app_role, world):
                 cursor.execute("SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass AND attnum = 1", [table])
                 column = cursor.fetchone()[0]
             refused(f'UPDATE "{table}" SET "{column}" = "{column}"')
+    # a partition is reached through its parent only: nothing is granted on it to go round the parent's grants
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT c.oid::regclass::text FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+                       "WHERE i.inhparent = 'tracking_checkpointevent'::regclass")
+        partitions = [row[0] for row in cursor.fetchall()]
+    assert partitions
+    for partition in partitions:
+        refused(f"DELETE FROM {partition}")
+        refused(f"TRUNCATE {partition}")
+        refused(f"ALTER TABLE tracking_checkpointevent DETACH PARTITION {partition}", match="must be owner")
     refused("UPDATE audit_auditentry SET reason = 'rewritten'")
     refused("UPDATE transparency_logleaf SET data = 'x' WHERE index = 0")
     refused("DELETE FROM parcels_acceptancerecord")
@@ -122,3 +132,31 @@ def test_a_migration_run_by_the_owner_re_grants_the_app_role(as_app_role, settin
         cursor.execute('INSERT INTO "compliance_newthing" VALUES (1)')
         cursor.execute('DELETE FROM "compliance_newthing"')
     refused('ALTER TABLE "compliance_newthing" ADD COLUMN x int', match="must be owner")
+
+
+def test_the_app_role_creates_months_ahead_but_cannot_drop_one(as_app_role, settings, caplog):
+    import datetime
+
+    from django.utils import timezone
+
+    from apps.common.partitions import add_months, month_floor, months_attached, partition_name, partitions_ensure
+    from apps.compliance.retention import partitions_drop_expired
+
+    later = add_months(month_floor(timezone.now()), 6)
+    created = partitions_ensure(now=later, ahead=1)
+    assert partition_name("tracking_checkpointevent", add_months(later, 1)) in created
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = %s::regclass",
+                       [partition_name("tracking_checkpointevent", later)])
+        assert cursor.fetchone()[0] == OWNER  # made with the owner's rights, through the one function
+        months = months_attached(cursor, "tracking_checkpointevent")
+    # a year on, with every month past retention: the app role drops nothing, and says who must
+    settings.GREENSHIELD_RETENTION_DAYS = {**settings.GREENSHIELD_RETENTION_DAYS, "evidence": 1}
+    assert partitions_drop_expired(now=later + datetime.timedelta(days=400)) == []
+    assert "only the owner drops them" in caplog.text
+    with connection.cursor() as cursor:
+        assert months_attached(cursor, "tracking_checkpointevent") == months
+    refused("SELECT greenshield_partition_create('parcels_parcel'::regclass, now())",
+            match="not a partitioned table")
+    refused("SELECT greenshield_partition_create('tracking_checkpointevent'::regclass, now() + interval '5 years')",
+            match="too far from now")
