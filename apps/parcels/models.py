@@ -12,6 +12,7 @@ from apps.common.fields import BlindIndexField, EncryptedTextField
 from apps.common.scoping import RestrictedQuerySet, Scope, TerritoryRows
 from apps.organizations.models import phone_normalizer
 from greenshield import masking, rules
+from greenshield.ids import uuid7
 from greenshield.enums import (
     EventType,
     InspectionResult,
@@ -53,7 +54,7 @@ class AcceptanceRecord(models.Model):
     # trace passes through (tracing needs the whole chain).
     scoped_by = Scope(facility="outlet", territory=("outlet__province", TerritoryRows("territories", "parcel")))
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
     waybill_no = models.CharField(max_length=32, blank=True, db_index=True,
                                   help_text="The waybill of the accepted parcel; for a refusal, the one presented.")
     outcome = models.CharField(max_length=8, choices=choices(Outcome), db_index=True)
@@ -170,7 +171,7 @@ class Parcel(models.Model):
 
     scoped_by = Scope(facility="outlet", territory=(TerritoryRows("territories"),))
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
     waybill_no = models.CharField(max_length=32, unique=True, validators=[waybill_validator])
     organization = models.ForeignKey("organizations.Organization", on_delete=models.PROTECT, related_name="parcels")
     outlet = models.ForeignKey("organizations.Facility", on_delete=models.PROTECT, related_name="parcels")
