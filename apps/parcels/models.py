@@ -12,7 +12,6 @@ from apps.common.fields import BlindIndexField, EncryptedTextField
 from apps.common.scoping import RestrictedQuerySet, Scope, TerritoryRows
 from apps.organizations.models import phone_normalizer
 from greenshield import masking, rules
-from greenshield.ids import uuid7
 from greenshield.enums import (
     EventType,
     InspectionResult,
@@ -22,6 +21,7 @@ from greenshield.enums import (
     ScreeningStatus,
     choices,
 )
+from greenshield.ids import uuid7
 
 waybill_validator = RegexValidator(r"^[A-Z0-9]{8,32}$", "A waybill number is 8–32 upper-case letters or digits.",
                                    code="invalid_waybill")
