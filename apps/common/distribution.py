@@ -73,8 +73,10 @@ EXEMPTIONS = (
               "A scan batch resolves its waybills (up to 1,000) in one statement: the same waybill lookup table, "
               "one multi-shard read per batch instead of one per scan."),
     Exemption("tracking_checkpointevent", r"WHERE organization_id = %s AND event_id = ANY",
-              "Exactly-once by event_id within a company (the dedupe of issue 16 item 1): the batch's parcels are "
-              "known by then, so under Citus the lookup adds parcel_id = ANY(…) and is pruned to their shards."),
+              "Exactly-once by event_id within a company across partitions (a partition-local unique index plus "
+              "this check under per-event-id advisory locks): it must see every partition and, under Citus, every "
+              "shard holding the company's links, so there it becomes a lookup table (organization_id, event_id) → "
+              "parcel_id distributed by event_id (docs/scale.md, step 4)."),
     Exemption("tracking_checkpointevent", r"CREATE TEMP TABLE .* WITH NO DATA",
               "The ingest's staging table copies the events' column layout (WITH NO DATA): no row is read."),
     Exemption("parcels_linkpersonaldata", r'JOIN "parcels_linkpersonaldata" ON',
