@@ -15,7 +15,7 @@ from rest_framework.test import APIClient
 
 from apps.audit.models import AuditEntry
 from apps.parcels.api.serializers import AcceptanceInputSerializer
-from apps.parcels.models import AcceptanceItem, AcceptanceRecord, CheckpointEvent, Inspection, Parcel
+from apps.parcels.models import AcceptanceItem, AcceptanceRecord, CheckpointEvent, Inspection, LinkPersonalData, Parcel
 from apps.parcels.services import acceptance_record
 from apps.senders.models import Sender, Verification
 from greenshield.identity import make_resident_id, normalize_phone, phone_national_digits
@@ -259,3 +259,12 @@ def run_threads(target, count: int, *, timeout: float = 300) -> list:
         thread.join(timeout=timeout)
     assert not any(thread.is_alive() for thread in threads), "a client thread hung"
     return failures
+
+
+def backdate_parcel(when: datetime.datetime, **lookup) -> None:
+    """Date a parcel's acceptance ``when`` after the fact (a test's shortcut: accepted_at never changes in service),
+    moving its links and their personal parts along, since its acceptance time is their partition key."""
+    ids = list(Parcel.objects.filter(**lookup).values_list("pk", flat=True))
+    Parcel.objects.filter(pk__in=ids).update(accepted_at=when)
+    CheckpointEvent.objects.filter(parcel__in=ids).update(parcel_accepted_at=when)
+    LinkPersonalData.objects.filter(event__parcel__in=ids).update(parcel_accepted_at=when)

@@ -52,6 +52,13 @@ PARTITIONED: dict[str, Partitioned] = {
         unique={"one_link_per_position": ("parcel_id", "seq", "parcel_accepted_at"),
                 "event_id_once_per_company": ("organization_id", "event_id", "parcel_accepted_at")},
         data_class="chain links"),
+    # The personal part of a last-mile link lives in its link's month and is dropped with it (its location and salt
+    # are erased long before, by the last_mile_location retention).
+    "parcels_linkpersonaldata": Partitioned(
+        "parcels_linkpersonaldata", "parcel_accepted_at", retention="evidence",
+        primary_key=("id", "parcel_accepted_at"),
+        unique={"parcels_linkpersonaldata_event_id_key": ("event_id", "parcel_accepted_at")},
+        data_class="personal parts of links"),
 }
 
 NAME_RE = re.compile(r"_p(\d{4})(\d{2})$")
@@ -160,6 +167,13 @@ $$;
 """
 
 
+def may_drop(cursor, table: str) -> bool:
+    """Only the table's owner drops a month: the running service (the app role) cannot destroy evidence."""
+    cursor.execute("SELECT pg_has_role(current_user, c.relowner, 'USAGE') FROM pg_class c WHERE c.oid = %s::regclass",
+                   [table])
+    return bool(cursor.fetchone()[0])
+
+
 def month_create(cursor, spec: Partitioned, month: datetime.datetime) -> bool:
     """Create ``month``'s partition of ``spec.table`` if missing; False if it existed. Rows of that month already
     in the default partition move into it, in this transaction (the default is detached meanwhile, so the parent
@@ -173,8 +187,12 @@ def month_create(cursor, spec: Partitioned, month: datetime.datetime) -> bool:
     # is in the default partition, and only that one is scanned.
     cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {parent} WHERE {column} >= %s AND {column} < %s)", [month, upper])
     if not cursor.fetchone()[0]:
-        cursor.execute("SELECT greenshield_partition_create(%s::regclass, %s)", [spec.table, month])
-        return bool(cursor.fetchone()[0])
+        if not may_drop(cursor, spec.table):  # not the owner: the one bounded function
+            cursor.execute("SELECT greenshield_partition_create(%s::regclass, %s)", [spec.table, month])
+            return bool(cursor.fetchone()[0])
+        cursor.execute(f"CREATE TABLE {_quote(name)} PARTITION OF {parent} {bounds}", [month, upper])
+        _guard_partition(cursor, spec.table, name)
+        return True
     columns = ", ".join(_quote(c) for c in _columns(cursor, spec.table))
     cursor.execute(f"ALTER TABLE {parent} DETACH PARTITION {default}")
     cursor.execute(f"CREATE TABLE {_quote(name)} PARTITION OF {parent} {bounds}", [month, upper])
@@ -218,13 +236,6 @@ class Dropped:
     partition: str
     month: datetime.datetime
     rows: int
-
-
-def may_drop(cursor, table: str) -> bool:
-    """Only the table's owner drops a month: the running service (the app role) cannot destroy evidence."""
-    cursor.execute("SELECT pg_has_role(current_user, c.relowner, 'USAGE') FROM pg_class c WHERE c.oid = %s::regclass",
-                   [table])
-    return bool(cursor.fetchone()[0])
 
 
 def month_drop(cursor, spec: Partitioned, month: datetime.datetime) -> Dropped:

@@ -109,16 +109,17 @@ def personal_rows_insert(rows: list[tuple[PersonalSeal, uuid.UUID, int, object, 
         events = {(p, s): pk for pk, p, s in CheckpointEvent.objects.filter(
             parcel_id__in={r[1] for r in rows}, seq__in={r[2] for r in rows}).values_list("pk", "parcel_id", "seq")}
         objs = []
-        for seal, parcel_id, seq, occurred_at, _ in rows:
-            obj = LinkPersonalData(id=seal.id, event_id=events[(parcel_id, seq)], occurred_at=occurred_at)
+        for seal, parcel_id, seq, occurred_at, accepted_at in rows:
+            obj = LinkPersonalData(id=seal.id, event_id=events[(parcel_id, seq)], occurred_at=occurred_at,
+                                   parcel_accepted_at=accepted_at)
             obj.__dict__["location"], obj.__dict__["salt"] = seal.location, seal.salt
             objs.append(obj)
         LinkPersonalData.objects.bulk_create(objs)
         return
     with connection.cursor() as cursor:
         cursor.execute(
-            f'INSERT INTO "{LinkPersonalData._meta.db_table}" (id, event_id, occurred_at, location, salt) '  # noqa: S608
-            "SELECT v.id, e.id, v.occurred_at, v.location, v.salt "
+            f'INSERT INTO "{LinkPersonalData._meta.db_table}" (id, event_id, occurred_at, location, salt, '  # noqa: S608
+            "parcel_accepted_at) SELECT v.id, e.id, v.occurred_at, v.location, v.salt, v.accepted_at "
             "FROM unnest(%s::uuid[], %s::uuid[], %s::int[], %s::timestamptz[], %s::text[], %s::text[], "
             "%s::timestamptz[]) AS v(id, parcel, seq, occurred_at, location, salt, accepted_at) "
             f'JOIN "{CheckpointEvent._meta.db_table}" e ON e.parcel_id = v.parcel AND e.seq = v.seq '
@@ -174,3 +175,13 @@ def chains_verify_all(*, batch_size: int = 2000, progress=None):
         if progress:
             progress(len(parcels))
         last_id = parcels[-1].id
+
+
+def personal_parts_attach(parcel: Parcel, links: list[CheckpointEvent]) -> None:
+    """Load the personal parts of ``links`` (one query, in the parcel's partition; none when no link has one) and
+    cache each on its link, so ``link.personal`` reads no more."""
+    wanted = [link.pk for link in links if link.personal_digest]
+    found = ({p.event_id: p for p in LinkPersonalData.objects.filter(parcel_accepted_at=parcel.accepted_at,
+                                                                      event_id__in=wanted)} if wanted else {})
+    for link in links:
+        CheckpointEvent.personal.related.set_cached_value(link, found.get(link.pk))

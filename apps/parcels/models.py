@@ -289,6 +289,9 @@ class LinkPersonalData(models.Model):
     # link and its personal part in one transaction.
     event = models.OneToOneField(CheckpointEvent, on_delete=models.PROTECT, related_name="personal",
                                  db_constraint=False)
+    # Its link's partition key: the personal part lives in the link's month and goes with it (apps.common.partitions).
+    parcel_accepted_at = models.DateTimeField(
+        help_text="The link's partition key (its parcel's acceptance time): kept and dropped with its link's month.")
     occurred_at = models.DateTimeField(db_index=True, help_text="When the scan happened (retention counts from it).")
     location = EncryptedTextField(help_text="The scan's location as canonical JSON; erased at retention.")
     salt = EncryptedTextField(help_text="Hex salt of the link's personal digest; erased with the location.")

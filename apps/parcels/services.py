@@ -201,7 +201,9 @@ def parcel_reveal(*, user, parcel: Parcel, reason: str, legal_basis: str = "", c
         raise ValidationFailed("Give the reason for revealing personal data.", code="reason_required", attr="reason")
     # The entry belongs to the province where the personal data was collected (the accepting outlet's), so that
     # province's regulator sees every disclosure of it, whoever made it.
-    personal = list(LinkPersonalData.objects.filter(event__parcel=parcel, location__isnull=False)
+    personal = list(LinkPersonalData.objects.filter(event__parcel=parcel, location__isnull=False,
+                                                    parcel_accepted_at=parcel.accepted_at,
+                                                    event__parcel_accepted_at=parcel.accepted_at)
                     .select_related("event").order_by("event__seq"))
     fields = ["sender", "recipient", *(["locations"] if personal else [])]
     audit_record(actor=user, action="pii.reveal", target=parcel, target_repr=parcel.waybill_no, reason=reason.strip(),

@@ -11,7 +11,7 @@ from django.db.models import Exists, OuterRef, Q
 from apps.compliance.models import Alert
 from apps.organizations.models import Vehicle
 from apps.organizations.selectors import staff_list, vehicle_list
-from apps.parcels.chain import stored_link
+from apps.parcels.chain import personal_parts_attach, stored_link
 from apps.parcels.models import CheckpointEvent
 from apps.parcels.selectors import parcel_list
 from apps.screening.models import Screening
@@ -97,7 +97,8 @@ def parcel_trace(*, user, waybill_no: str) -> Trace:
     if parcel is None:
         raise NotFound()
     events = list(CheckpointEvent.objects.of_parcel(parcel)
-                  .select_related("facility", "vehicle", "courier", "device", "personal").order_by("seq"))
+                  .select_related("facility", "vehicle", "courier", "device").order_by("seq"))
+    personal_parts_attach(parcel, events)
     screenings = list(Screening.objects.filter(parcel=parcel)
                       .select_related("facility", "operator", "device", "resolution__resolved_by")
                       .order_by("screened_at"))

@@ -14,7 +14,7 @@ from apps.parcels.models import Parcel
 from apps.screening.services import unscreened_sweep
 from apps.screening.tasks import unscreened_sweep_task
 from config.celery import app as celery_app
-from tests.helpers import accept, screening_post
+from tests.helpers import accept, backdate_parcel, screening_post
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +26,7 @@ def twelve_hours(settings):
 
 def accepted_hours_ago(client_for, hours: float) -> str:
     waybill = accept(client_for("outlet_staff"))["waybill_no"]
-    Parcel.objects.filter(waybill_no=waybill).update(accepted_at=timezone.now() - datetime.timedelta(hours=hours))
+    backdate_parcel(timezone.now() - datetime.timedelta(hours=hours), waybill_no=waybill)
     return waybill
 
 
@@ -86,7 +86,7 @@ def test_only_the_overdue_parcels_of_a_mixed_set_are_alerted(world, client_for):
     screen(client_for, screened, "CLEAR")
     accepted_hours_ago(client_for, 2)
     yto = accept(client_for("other_outlet_staff"))["waybill_no"]
-    Parcel.objects.filter(waybill_no=yto).update(accepted_at=timezone.now() - datetime.timedelta(hours=48))
+    backdate_parcel(timezone.now() - datetime.timedelta(hours=48), waybill_no=yto)
 
     assert unscreened_sweep() == 3
     alerts = Alert.objects.filter(kind="unscreened_overdue")

@@ -8,7 +8,7 @@ import uuid
 from zoneinfo import ZoneInfo
 
 from apps.parcels.models import AcceptanceRecord, CheckpointEvent, Parcel
-from tests.helpers import COURIER, accept_as, device_client, events_post
+from tests.helpers import COURIER, accept_as, backdate_parcel, device_client, events_post
 
 CHINA = ZoneInfo("Asia/Shanghai")
 NANJING, SUZHOU, BEIJING, SHANGHAI = "320102", "320505", "110105", "310104"
@@ -22,7 +22,7 @@ def accepted_on(account, when: datetime.datetime, **changes) -> AcceptanceRecord
     """An attempt recorded through the service, then dated ``when`` (the record, its parcel and its system links)."""
     record = accept_as(account, **changes)
     AcceptanceRecord.objects.filter(pk=record.pk).update(recorded_at=when)
-    Parcel.objects.filter(acceptance=record.pk).update(accepted_at=when)
+    backdate_parcel(when, acceptance=record.pk)
     CheckpointEvent.objects.filter(parcel__acceptance=record.pk).update(occurred_at=when, recorded_at=when)
     return record
 

@@ -15,7 +15,7 @@ from apps.parcels.chain import chain_verify, event_content
 from apps.parcels.models import CheckpointEvent, Parcel
 from greenshield import chain
 from tests.factories import VehicleFactory
-from tests.helpers import PLATE, accept, events_post, scan, screening_post
+from tests.helpers import PLATE, accept, backdate_parcel, events_post, scan, screening_post
 
 pytestmark = pytest.mark.django_db
 
@@ -120,7 +120,7 @@ def test_renaming_a_facility_never_breaks_a_chain(world, device, waybill):
 
 
 def test_a_late_scan_is_appended_at_the_end_of_the_chain(device, waybill):
-    Parcel.objects.filter(waybill_no=waybill).update(accepted_at=timezone.now() - datetime.timedelta(days=3))
+    backdate_parcel(timezone.now() - datetime.timedelta(days=3), waybill_no=waybill)
     post(device, [scan(waybill, "SORTED")])
     late = scan(waybill, "ARRIVED", occurred_at=(timezone.now() - datetime.timedelta(days=2)).isoformat())
     post(device, [late])

@@ -24,6 +24,7 @@ from tests.helpers import (
     accept,
     acceptance_body,
     acceptance_post,
+    backdate_parcel,
     error_pairs,
     events_post,
     scan,
@@ -123,7 +124,7 @@ def test_another_facility_of_the_company_cannot_be_named(world, device, waybill)
 # --- time --------------------------------------------------------------------------------------------------
 
 def test_late_and_out_of_order_scans_are_accepted_and_recorded_at_server_time(device, waybill):
-    Parcel.objects.filter(waybill_no=waybill).update(accepted_at=timezone.now() - datetime.timedelta(days=10))
+    backdate_parcel(timezone.now() - datetime.timedelta(days=10), waybill_no=waybill)
     now = timezone.now()
     later = scan(waybill, "SORTED", now - datetime.timedelta(days=2))
     earlier = scan(waybill, "ARRIVED", now - datetime.timedelta(days=5, hours=3))
