@@ -76,8 +76,11 @@ def test_a_parcels_trace_reads_only_its_partition(require_postgres, world, clien
         "tracking_checkpointevent", add_months(month_floor(now), 1))
     plan = CheckpointEvent.objects.of_parcel(this_month).order_by("seq").explain()
     assert partition_name("tracking_checkpointevent", month_floor(now)) in plan
-    assert "tracking_checkpointevent_p" not in plan.replace(partition_name("tracking_checkpointevent",
-                                                                           month_floor(now)), "")
+    # no other partition is read (the plan may name an index of this one, whose name PostgreSQL truncates)
+    with connection.cursor() as cursor:
+        others = [partition_name("tracking_checkpointevent", m) for m in months_attached(cursor, "tracking_checkpointevent")
+                  if m != month_floor(now)] + [default_name("tracking_checkpointevent")]
+    assert not [name for name in others if name in plan], plan
     # and the trace the API serves is the one that names the partition key
     response = client_for("supervisor").get(f"/api/v1/parcels/{this_month.waybill_no}/trace/")
     assert response.status_code == 200
