@@ -104,15 +104,30 @@ class Inclusion:
     checkpoint: LogCheckpoint
 
 
-def inclusion_for(data: str) -> Inclusion | None:
+#: How far before its record's stored time a leaf may have been integrated, for a lookup bounded by that time:
+#: the record's time comes from another server's clock (or a simulated one, in the past).
+CLOCK_MARGIN = datetime.timedelta(days=1)
+
+
+def leaves_of(data: str, *, size: int, written_at: datetime.datetime | None = None):
+    """The leaf ``data`` within the tree of ``size``. Given when its record was written, only the leaf partitions
+    from then on are read (a leaf is integrated after its record is written, give or take ``CLOCK_MARGIN``);
+    without it, one hash-index probe per monthly partition. A time still ahead of the wall clock (a simulated
+    clock's) bounds nothing."""
+    leaves = LogLeaf.objects.filter(data=data, index__lt=size)
+    if written_at is not None and written_at - CLOCK_MARGIN <= timezone.now():
+        leaves = leaves.filter(integrated_at__gte=written_at - CLOCK_MARGIN)
+    return leaves
+
+
+def inclusion_for(data: str, *, written_at: datetime.datetime | None = None) -> Inclusion | None:
     """Where the leaf ``data`` sits in the latest checkpoint, with its proof; None while it is not integrated
-    into a signed checkpoint."""
+    into a signed checkpoint, and once retention dropped its month. ``written_at``: when its record was written,
+    if known (the partitions before it are not read)."""
     latest = checkpoint_latest()
     if latest is None:
         return None
-    # By data alone: one hash-index probe per monthly partition of the leaves (the caller does not know when its
-    # leaf was integrated). A leaf of a month dropped by retention is not found: None, as for one not yet signed.
-    index = LogLeaf.objects.filter(data=data, index__lt=latest.size).values_list("index", flat=True).first()
+    index = leaves_of(data, size=latest.size, written_at=written_at).values_list("index", flat=True).first()
     if index is None:
         return None
     proof = with_tree(latest.size, lambda tree: tree.inclusion_proof(index))

@@ -94,6 +94,27 @@ def test_audit_entries_and_leaves_are_partitioned_by_month_with_months_ahead(req
 
 @pytest.mark.postgres
 @pytest.mark.django_db
+def test_a_leaf_looked_up_with_its_records_time_reads_no_older_month(require_postgres, monkeypatch):
+    now = timezone.now()
+    old_month = add_months(month_floor(now), -2)
+    partitions_ensure(now=now, since=old_month)
+    old_entry = entries_at(old_month + datetime.timedelta(days=2), 1)[0]
+    integrate_at(monkeypatch, old_month + datetime.timedelta(days=2, minutes=1))
+    entry = entries_at(now, 1)[0]
+    log_integrate()
+    size = services.tree_size()
+    plan = services.leaves_of(leaf_data(AUDIT, entry.hash), size=size, written_at=entry.at).explain()
+    assert partition_name(LEAVES, old_month) not in plan and partition_name(LEAVES, add_months(old_month, 1)) not in plan
+    assert partition_name(LEAVES, month_floor(now - services.CLOCK_MARGIN)) in plan
+    assert inclusion_for(leaf_data(AUDIT, entry.hash), written_at=entry.at) is not None
+    # without the time every month is probed, and the old leaf is found either way
+    assert partition_name(LEAVES, old_month) in services.leaves_of(leaf_data(AUDIT, entry.hash), size=size).explain()
+    assert inclusion_for(leaf_data(AUDIT, old_entry.hash), written_at=old_entry.at).index == \
+        inclusion_for(leaf_data(AUDIT, old_entry.hash)).index
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
 @pytest.mark.parametrize("statement", ["UPDATE {p} SET reason = 'rewritten'", "DELETE FROM {p}", "TRUNCATE {p}"])
 def test_the_audit_log_stays_append_only_on_each_partition(require_postgres, statement):
     now = timezone.now()
