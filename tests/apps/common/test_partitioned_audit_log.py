@@ -9,7 +9,7 @@ import io
 import types
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
@@ -198,6 +198,38 @@ def test_retention_drops_an_old_month_of_entries_and_leaves_and_the_log_still_ve
     assert result.integrated >= 2 and result.size == LogLeaf.objects.order_by("-index").first().index + 1
     assert log_verify(removed=leaves_removed()) == []
     call_command("verify_log", "--no-progress", stdout=io.StringIO())
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+@pytest.mark.parametrize("shorter", ["audit", "evidence"])
+def test_entries_and_leaves_kept_for_different_times_still_verify(require_postgres, settings, monkeypatch, shorter):
+    """Audit entries dropped while their leaves stay (or the other way round) are no problem for verify_log; an
+    entry of a kept month deleted behind retention's back still is."""
+    now = timezone.now()
+    old_month = add_months(month_floor(now), -1)
+    partitions_ensure(now=now, since=old_month)
+    log_integrate()
+    entries_at(old_month + datetime.timedelta(days=4), 3)
+    integrate_at(monkeypatch, old_month + datetime.timedelta(days=4, minutes=1))
+    kept = entries_at(now, 3)
+    log_integrate()
+    later = add_months(month_floor(now), 12) + datetime.timedelta(days=1)
+    days = (later - add_months(old_month, 1)).days
+    settings.GREENSHIELD_RETENTION_DAYS = {**settings.GREENSHIELD_RETENTION_DAYS, "evidence": days + 400,
+                                           "audit": days + 400, shorter: days}
+    dropped = {d.table for d in partitions_drop_expired(now=later)}
+    assert (ENTRIES in dropped, LEAVES in dropped) == ((True, False) if shorter == "audit" else (False, True))
+    call_command("verify_log", "--no-progress", stdout=io.StringIO())
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        cursor.execute("DELETE FROM audit_auditentry WHERE id = %s", [kept[1].pk])
+        cursor.execute("SET LOCAL session_replication_role = DEFAULT")
+    out = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("verify_log", "--no-progress", stdout=out)
+    assert out.getvalue().count("the audit entry it commits to is gone") == 1
 
 
 @pytest.mark.postgres
