@@ -66,6 +66,19 @@ class CompactRange:
         for h in hashes:
             self.append(h)
 
+    @classmethod
+    def of_nodes(cls, size: int, node: NodeReader) -> CompactRange:
+        """The compact range of the first ``size`` leaves from a store of perfect subtrees (the tiles), without
+        the leaves: for going on re-hashing after leaves that are no longer stored."""
+        compact = cls()
+        start = 0
+        for level in range(size.bit_length() - 1, -1, -1):
+            if size >> level & 1:
+                compact._nodes.append(node(level, start >> level))
+                start += 1 << level
+        compact.size = size
+        return compact
+
     def root(self) -> bytes:
         if not self._nodes:
             return EMPTY_ROOT

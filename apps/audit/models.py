@@ -57,7 +57,9 @@ class AuditEntry(models.Model):
     data = models.JSONField(default=dict, blank=True, help_text="Structured detail; never personal data.")
     # Each entry's hash covers its content and is a leaf of the transparency log, which proves that no entry was
     # removed. seq and prev_hash are kept only for entries written under the former per-entry chain.
-    seq = models.BigIntegerField(unique=True, null=True, editable=False)
+    # Unique with ``at`` (below): the table is partitioned by ``at`` on PostgreSQL and a partitioned table's unique
+    # constraints hold its partition key; an old-chain entry's seq and time never change, so it is unique alone too.
+    seq = models.BigIntegerField(null=True, editable=False)
     prev_hash = models.CharField(max_length=64, blank=True, editable=False)
     hash = models.CharField(max_length=64, blank=True, editable=False)
 
@@ -66,6 +68,10 @@ class AuditEntry(models.Model):
     class Meta:
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["target_type", "target_id"]), models.Index(fields=["actor", "at"])]
+        # On PostgreSQL the table is in monthly partitions by ``at`` (apps.common.partitions) and its primary key
+        # is (id, at): an entry looked up by id alone (the admin's and the API's detail) probes each partition's
+        # index — one index probe a month, acceptable for a page a person opens.
+        constraints = [models.UniqueConstraint(fields=["seq", "at"], name="audit_legacy_seq_once")]
         verbose_name_plural = "audit entries"
 
     def __str__(self):

@@ -59,6 +59,16 @@ PARTITIONED: dict[str, Partitioned] = {
         primary_key=("id", "parcel_accepted_at"),
         unique={"parcels_linkpersonaldata_event_id_key": ("event_id", "parcel_accepted_at")},
         data_class="personal parts of links"),
+    # The audit log by the entry's time; the legacy per-entry chain's seq is unique with it (entries written
+    # since the transparency log have no seq).
+    "audit_auditentry": Partitioned(
+        "audit_auditentry", "at", retention="audit", primary_key=("id", "at"),
+        unique={"audit_legacy_seq_once": ("seq", "at")}, data_class="audit entries"),
+    # The transparency log's leaves by when the integrator gave them their index. Their tiles and the signed
+    # checkpoints are not partitioned: once a month of leaves is dropped the tree still verifies from its tiles.
+    "transparency_logleaf": Partitioned(
+        "transparency_logleaf", "integrated_at", retention="evidence", primary_key=("index", "integrated_at"),
+        data_class="log leaves"),
 }
 
 NAME_RE = re.compile(r"_p(\d{4})(\d{2})$")
@@ -123,15 +133,19 @@ def _guard_partition(cursor, table: str, name: str) -> None:
                        "FOR EACH STATEMENT EXECUTE FUNCTION evidence_refuse()")
 
 
-def _guard_table(cursor, table: str) -> None:
-    """The evidence guards of ``table`` itself (a rebuilt table gets them again; row triggers of a partitioned table
-    reach every partition)."""
-    from apps.common.evidence_guards import EVIDENCE_TABLES, FUNCTION, Guard, guard_sql
+def _triggers(cursor, table: str) -> list[str]:
+    """The definitions of ``table``'s own triggers (not those a partition inherits, nor constraint triggers)."""
+    cursor.execute("SELECT pg_get_triggerdef(oid) FROM pg_trigger WHERE tgrelid = to_regclass(%s) "
+                   "AND NOT tgisinternal AND tgparentid = 0 ORDER BY tgname", [table])
+    return [row[0] for row in cursor.fetchall()]
 
-    guard = EVIDENCE_TABLES.get(table)
-    if guard is not None:
-        cursor.execute(FUNCTION)
-        cursor.execute(guard_sql(table, append_only=guard is Guard.APPEND_ONLY))
+
+def _guard_table(cursor, table: str, triggers: list[str]) -> None:
+    """The rebuilt table gets the triggers the old one had, as they were (the evidence guards, and any other such
+    as the audit log's own append-only trigger); row triggers of a partitioned table reach every partition, present
+    and future."""
+    for definition in triggers:
+        cursor.execute(definition)
 
 
 #: Creating a month ahead is the one DDL the running service (the app role of ``db_roles``, which owns nothing) may
@@ -329,6 +343,7 @@ def to_partitioned(cursor, conversion: Conversion, *, now: datetime.datetime, ah
     table, old = spec.table, f"{spec.table}_unpartitioned"
     say = progress or (lambda message: None)
     old_columns = _columns(cursor, table)
+    triggers = _triggers(cursor, table)
     _drop_dependents(cursor, table)
     _rename_old(cursor, table, old)
     has_key = spec.column in old_columns
@@ -369,7 +384,7 @@ def to_partitioned(cursor, conversion: Conversion, *, now: datetime.datetime, ah
         cursor.execute(f"CREATE INDEX {_quote(name)} ON {_quote(table)} ({columns_sql})")
     if conversion.after:
         conversion.after(cursor)
-    _guard_table(cursor, table)
+    _guard_table(cursor, table, triggers)
     for name in [*(partition_name(table, m) for m in months_attached(cursor, table)), default_name(table)]:
         _guard_partition(cursor, table, name)
     cursor.execute(f"DROP TABLE {_quote(old)}")
@@ -385,6 +400,7 @@ def to_plain(cursor, conversion: Conversion, *, drop_key: bool, unique: dict[str
     spec = conversion.spec
     table, old = spec.table, f"{spec.table}_partitioned"
     columns = [c for c in _columns(cursor, table) if not (drop_key and c == spec.column)]
+    triggers = _triggers(cursor, table)
     _drop_dependents(cursor, table)
     cursor.execute("SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
                    "WHERE i.inhparent = to_regclass(%s)", [table])
@@ -406,7 +422,7 @@ def to_plain(cursor, conversion: Conversion, *, drop_key: bool, unique: dict[str
         cursor.execute(f"CREATE INDEX {_quote(name)} ON {_quote(table)} ({columns_sql})")
     if conversion.after:
         conversion.after(cursor)
-    _guard_table(cursor, table)
+    _guard_table(cursor, table, triggers)
     for name in partitions:
         cursor.execute(f"DROP TABLE IF EXISTS {_quote(name)}")
     cursor.execute(f"DROP TABLE {_quote(old)}")

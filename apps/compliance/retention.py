@@ -28,6 +28,9 @@ from apps.common.partitions import (
 
 log = logging.getLogger(__name__)
 
+#: The destruction record's method for a month of evidence dropped whole (``partitions_drop_expired``).
+PARTITION_DROPPED = "partition detached and dropped"
+
 
 @dataclass(frozen=True)
 class DataClass:
@@ -108,7 +111,7 @@ def partitions_drop_expired(*, now: datetime.datetime | None = None) -> list[Dro
                 end = add_months(month, 1)
                 DestructionRecord.objects.create(at=now, data_class=spec.data_class or spec.table, records=done.rows,
                                                  older_than=end, retention_days=days,
-                                                 method="partition detached and dropped")
+                                                 method=PARTITION_DROPPED)
                 audit_record(actor=None, action="retention.drop_partition", target_type=spec.table,
                              target_id=done.partition, target_repr=f"{done.rows} row(s) of {month:%Y-%m}",
                              data={"table": spec.table, "partition": done.partition, "month": f"{month:%Y-%m}",

@@ -1,30 +1,64 @@
 """The stored evidence against the transparency log: every chain link and audit entry has its leaf (integrated
 or pending), every leaf its record, and every acceptance attempt — refused ones included — its audit entry.
-Set-based: a handful of anti-joins whatever the size of the tables."""
+Set-based: a handful of anti-joins whatever the size of the tables.
+
+Retention drops whole months of links, audit entries and leaves (``apps.compliance.retention``), each recorded
+by a destruction record saying "older than T". A record older than the leaves' T may have lost its leaf, and a
+leaf integrated before a record class's T (plus the maximum merge delay: a record written just before T is
+integrated just after it) may have lost its record: neither is a problem. What the log says about the leaves
+retention removed is ``leaves_removed``."""
 from __future__ import annotations
 
+import datetime
+
+from django.conf import settings
 from django.db import connection
-from django.db.models import CharField, Exists, F, OuterRef, Value
+from django.db.models import CharField, Exists, F, Max, OuterRef, Sum, Value
 from django.db.models.functions import Cast, Concat, Substr
 
-from apps.audit.models import AuditEntry
+from apps.audit.models import AuditEntry, DestructionRecord
+from apps.common.partitions import PARTITIONED
+from apps.compliance.retention import PARTITION_DROPPED
 from apps.parcels.models import AcceptanceRecord, CheckpointEvent
 from apps.transparency.models import LogLeaf, PendingLeaf
 from apps.transparency.services import AUDIT, LINK
 
 SHOWN = 50  # problems listed per kind; the count says how many more
+LEAVES, LINKS, ENTRIES = (PARTITIONED[t].data_class for t in ("transparency_logleaf", "tracking_checkpointevent",
+                                                              "audit_auditentry"))
 
 
-def _leafless(queryset, kind: str):
+def _drops(data_class: str):
+    return DestructionRecord.objects.filter(data_class=data_class, method=PARTITION_DROPPED)
+
+
+def dropped_before(data_class: str) -> datetime.datetime | None:
+    """Every record of ``data_class`` older than this was dropped by retention (None: none ever was)."""
+    return _drops(data_class).aggregate(cutoff=Max("older_than"))["cutoff"]
+
+
+def leaves_removed() -> int:
+    """How many leaves retention dropped, by its destruction records."""
+    return _drops(LEAVES).aggregate(rows=Sum("records"))["rows"] or 0
+
+
+def _leafless(queryset, kind: str, time_field: str):
     with_leaf = queryset.annotate(leaf=Concat(Value(f"{kind}:"), F("hash"), output_field=CharField()))
+    cutoff = dropped_before(LEAVES)
+    if cutoff is not None:  # written before the leaves' cutoff, so integrated maybe before it too: its leaf went
+        with_leaf = with_leaf.filter(**{f"{time_field}__gte": cutoff})
     return (with_leaf.exclude(Exists(LogLeaf.objects.filter(data=OuterRef("leaf"))))
             .exclude(Exists(PendingLeaf.objects.filter(data=OuterRef("leaf")))))
 
 
-def _recordless(model, kind: str):
+def _recordless(model, kind: str, data_class: str):
     prefix = f"{kind}:"
     leaves = LogLeaf.objects.filter(data__startswith=prefix).annotate(
         record_hash=Substr("data", len(prefix) + 1, output_field=CharField()))
+    cutoff = dropped_before(data_class)
+    if cutoff is not None:  # its record was written before the leaf was integrated, so before the cutoff: it went
+        margin = datetime.timedelta(seconds=settings.GREENSHIELD_LOG_MAX_MERGE_DELAY_SECONDS)
+        leaves = leaves.filter(integrated_at__gte=cutoff + margin)
     return leaves.exclude(Exists(model.objects.filter(hash=OuterRef("record_hash")))).order_by("index")
 
 
@@ -37,13 +71,14 @@ def _listed(problems: list[str], rows, describe) -> None:
 
 def evidence_against_log() -> list[str]:
     problems: list[str] = []
-    _listed(problems, _recordless(CheckpointEvent, LINK).values_list("index", "data"),
+    _listed(problems, _recordless(CheckpointEvent, LINK, LINKS).values_list("index", "data"),
             lambda r: f"leaf {r[0]} ({r[1][:21]}…): the chain link it commits to is gone or was rewritten")
-    _listed(problems, _recordless(AuditEntry, AUDIT).values_list("index", "data"),
+    _listed(problems, _recordless(AuditEntry, AUDIT, ENTRIES).values_list("index", "data"),
             lambda r: f"leaf {r[0]} ({r[1][:22]}…): the audit entry it commits to is gone or was rewritten")
-    _listed(problems, _leafless(CheckpointEvent.objects.order_by("id"), LINK).values_list("parcel__waybill_no", "seq"),
+    _listed(problems, _leafless(CheckpointEvent.objects.order_by("id"), LINK, "recorded_at")
+            .values_list("parcel__waybill_no", "seq"),
             lambda r: f"parcel {r[0]} link {r[1]}: not in the log (written behind the application's back)")
-    _listed(problems, _leafless(AuditEntry.objects.order_by("at"), AUDIT).values_list("id", "action"),
+    _listed(problems, _leafless(AuditEntry.objects.order_by("at"), AUDIT, "at").values_list("id", "action"),
             lambda r: f"audit entry {r[0]} ({r[1]}): not in the log (written behind the application's back)")
     problems += _attempts_against_audit()
     return problems

@@ -81,7 +81,10 @@ def parcel_integrity(parcel, events: list, screenings: list) -> Integrity:
     problem = verdict.problem
     if verdict.valid and mismatches:
         problem = "the records disagree with the chain: " + ", ".join(m.field for m in mismatches)
-    inclusion = inclusion_for(leaf_data(LINK, parcel.chain_head)) if parcel.chain_head else None
+    # The head link's time names the leaves' partition key from below: the months before it are not read.
+    head = events[-1] if events and events[-1].hash == parcel.chain_head else None
+    inclusion = inclusion_for(leaf_data(LINK, parcel.chain_head), written_at=head.recorded_at if head else None) \
+        if parcel.chain_head else None
     return Integrity(verdict.valid and not mismatches, verdict.length, verdict.head, verdict.first_bad_seq, problem,
                      mismatches, inclusion)
 

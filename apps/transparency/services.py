@@ -104,13 +104,30 @@ class Inclusion:
     checkpoint: LogCheckpoint
 
 
-def inclusion_for(data: str) -> Inclusion | None:
+#: How far before its record's stored time a leaf may have been integrated, for a lookup bounded by that time:
+#: the record's time comes from another server's clock (or a simulated one, in the past).
+CLOCK_MARGIN = datetime.timedelta(days=1)
+
+
+def leaves_of(data: str, *, size: int, written_at: datetime.datetime | None = None):
+    """The leaf ``data`` within the tree of ``size``. Given when its record was written, only the leaf partitions
+    from then on are read (a leaf is integrated after its record is written, give or take ``CLOCK_MARGIN``);
+    without it, one hash-index probe per monthly partition. A time still ahead of the wall clock (a simulated
+    clock's) bounds nothing."""
+    leaves = LogLeaf.objects.filter(data=data, index__lt=size)
+    if written_at is not None and written_at - CLOCK_MARGIN <= timezone.now():
+        leaves = leaves.filter(integrated_at__gte=written_at - CLOCK_MARGIN)
+    return leaves
+
+
+def inclusion_for(data: str, *, written_at: datetime.datetime | None = None) -> Inclusion | None:
     """Where the leaf ``data`` sits in the latest checkpoint, with its proof; None while it is not integrated
-    into a signed checkpoint."""
+    into a signed checkpoint, and once retention dropped its month. ``written_at``: when its record was written,
+    if known (the partitions before it are not read)."""
     latest = checkpoint_latest()
     if latest is None:
         return None
-    index = LogLeaf.objects.filter(data=data, index__lt=latest.size).values_list("index", flat=True).first()
+    index = leaves_of(data, size=latest.size, written_at=written_at).values_list("index", flat=True).first()
     if index is None:
         return None
     proof = with_tree(latest.size, lambda tree: tree.inclusion_proof(index))
@@ -134,10 +151,10 @@ class Integration:
     busy: bool = False
 
 
-def _take_pending(size: int, batch_size: int) -> tuple[list[bytes], datetime.datetime | None]:
+def _take_pending(size: int, batch_size: int, now: datetime.datetime) -> tuple[list[bytes], datetime.datetime | None]:
     """Move up to ``batch_size`` committed pending leaves into the log at indices size, size+1, … (one statement
-    on PostgreSQL, which also hashes them). Returns their leaf hashes in index order and when the oldest of them
-    was queued."""
+    on PostgreSQL, which also hashes them), integrated at ``now`` (the leaves' partition key). Returns their leaf
+    hashes in index order and when the oldest of them was queued."""
     if connection.vendor == "postgresql":
         pending, leaves = PENDING_TABLE, LogLeaf._meta.db_table
         with connection.cursor() as cursor:
@@ -151,16 +168,16 @@ def _take_pending(size: int, batch_size: int) -> tuple[list[bytes], datetime.dat
             # leaf hashes come back concatenated per tile, a few hundred rows rather than one per leaf.
             cursor.execute(
                 f'WITH moved AS (DELETE FROM "{pending}" WHERE id <= %s RETURNING data), '  # noqa: S608
-                f'stored AS (INSERT INTO "{leaves}" (index, data) SELECT %s + row_number() OVER () - 1, data '
-                "FROM moved RETURNING index, data) "
+                f'stored AS (INSERT INTO "{leaves}" (index, data, integrated_at) '
+                "SELECT %s + row_number() OVER () - 1, data, %s FROM moved RETURNING index, data) "
                 f"SELECT index >> {merkle.TILE_HEIGHT}, string_agg(sha256('\\x00'::bytea || convert_to(data, 'UTF8')), ''::bytea "
-                "ORDER BY index) FROM stored GROUP BY 1 ORDER BY 1", [last_id, size])
+                "ORDER BY index) FROM stored GROUP BY 1 ORDER BY 1", [last_id, size, now])
             chunks = [bytes(hashes) for _, hashes in cursor.fetchall()]
         joined = b"".join(chunks)
         step = merkle.HASH_SIZE
         return [joined[i:i + step] for i in range(0, len(joined), step)], oldest
     batch = list(PendingLeaf.objects.order_by("id")[:batch_size])
-    LogLeaf.objects.bulk_create([LogLeaf(index=size + i, data=p.data) for i, p in enumerate(batch)])
+    LogLeaf.objects.bulk_create([LogLeaf(index=size + i, data=p.data, integrated_at=now) for i, p in enumerate(batch)])
     PendingLeaf.objects.filter(id__in=[p.id for p in batch]).delete()
     return [leaf_hash_of(p.data) for p in batch], min((p.queued_at for p in batch), default=None)
 
@@ -213,7 +230,7 @@ def log_integrate(*, batch_size: int | None = None, max_leaves: int | None = Non
         partial: dict[tuple[int, int], bytes] = {}
         while max_leaves is None or integrated < max_leaves:
             take = batch_size if max_leaves is None else min(batch_size, max_leaves - integrated)
-            hashes, first_queued = _take_pending(size, take)
+            hashes, first_queued = _take_pending(size, take, now)
             if not hashes:
                 break
             rows = hashes
@@ -275,10 +292,16 @@ def saved_checkpoint_open(text: str) -> note.Checkpoint:
     return note.checkpoint_open(text, log_signer().verifier)
 
 
-def log_verify(*, saved: note.Checkpoint | None = None, batch_size: int = 50_000, progress=None) -> list[str]:
+def log_verify(*, saved: note.Checkpoint | None = None, removed: int = 0, batch_size: int = 50_000,
+               progress=None) -> list[str]:
     """What is wrong with the log as stored: a checkpoint whose signature fails, leaves that are not contiguous
     or do not hash to the signed roots, tiles that disagree with the leaves, and — given a checkpoint saved
-    earlier — a current tree that does not extend it (consistency proof from the tiles). Empty: all is well."""
+    earlier — a current tree that does not extend it (consistency proof from the tiles). Empty: all is well.
+
+    ``removed`` is how many leaves retention dropped (whole months, recorded as destruction records, which this
+    layer does not read): up to that many missing leaves are no problem. Past a gap the re-hashing goes on from the
+    tiles, so the stored leaves are still checked against their tiles and every later signed root, and a signed
+    size inside a gap is checked against the tiles alone."""
     problems: list[str] = []
     verifier = log_signer().verifier
     checkpoints = list(LogCheckpoint.objects.order_by("id").values_list("id", "size", "root_hash", "note"))
@@ -308,7 +331,7 @@ def log_verify(*, saved: note.Checkpoint | None = None, batch_size: int = 50_000
     wanted = {size: root for size, root in signed.items() if size <= latest_size}
     if saved is not None and saved.size <= latest_size:
         wanted[saved.size] = saved.root.hex()
-    problems += _leaves_against_roots(wanted, latest_size, batch_size, progress)
+    problems += _leaves_against_roots(wanted, latest_size, batch_size, progress, removed)
     if saved is not None and 0 < saved.size <= latest_size and checkpoints:
         latest_root = bytes.fromhex(checkpoints[-1][2])
         try:
@@ -320,15 +343,47 @@ def log_verify(*, saved: note.Checkpoint | None = None, batch_size: int = 50_000
     return problems
 
 
-def _leaves_against_roots(wanted: dict[int, str], size: int, batch_size: int, progress) -> list[str]:
+def _resume_after_gap(size: int, latest: int) -> tuple[merkle.CompactRange, bytes]:
+    """The compact range at ``size`` and the leaf hashes of its level-0 tile so far, both from the tiles (the
+    leaves before ``size`` are gone)."""
+    def compute(tree):
+        first = size & ~(merkle.TILE_WIDTH - 1)
+        return (merkle.CompactRange.of_nodes(size, tree.node),
+                b"".join(tree.node(0, i) for i in range(first, size)))
+
+    return with_tree(latest, compute)
+
+
+def _leaves_against_roots(wanted: dict[int, str], size: int, batch_size: int, progress,
+                          removed: int = 0) -> list[str]:
     """Re-hash the stored leaves in index order: contiguous from 0, the root at every signed size as signed,
-    and each full tile of leaf hashes as stored."""
+    and each full tile of leaf hashes as stored. Leaves dropped by retention (up to ``removed``) leave gaps: past
+    one the re-hashing goes on from the tiles, and a signed size inside one is checked against the tiles."""
     problems: list[str] = []
     tree = merkle.CompactRange()
     if 0 in wanted and wanted[0] != merkle.EMPTY_ROOT.hex():
         problems.append("the checkpoint of the empty log has a root other than the empty tree's")
     tile_hashes = bytearray()
+    gaps: list[tuple[int, int]] = []
     last = -1
+
+    def skip_to(index: int) -> None:
+        nonlocal tree, tile_hashes
+        gaps.append((tree.size, index))
+        try:
+            # Consecutive signed sizes share their tiles: one reader per level-0 tile they end in.
+            tiled, tile_of = None, None
+            for signed_size in sorted(s for s in wanted if tree.size < s <= index):
+                if tile_of != (signed_size - 1) >> merkle.TILE_HEIGHT:
+                    tiled, tile_of = merkle.TiledTree(size, _read_tile), (signed_size - 1) >> merkle.TILE_HEIGHT
+                if tiled.root_at(signed_size).hex() != wanted[signed_size]:
+                    problems.append(f"the tiles do not hash to the root signed for size {signed_size}")
+            tree, prefix = _resume_after_gap(index, size)
+        except merkle.ProofError as exc:
+            problems.append(f"leaves {tree.size}…{index - 1} are gone and the tiles cannot stand in for them: {exc}")
+            return
+        tile_hashes = bytearray(prefix)
+
     while last + 1 < size:
         rows = list(LogLeaf.objects.filter(index__gt=last, index__lt=size).order_by("index")
                     .values_list("index", "data")[:batch_size])
@@ -339,8 +394,9 @@ def _leaves_against_roots(wanted: dict[int, str], size: int, batch_size: int, pr
             index__lte=rows[-1][0] >> merkle.TILE_HEIGHT).values_list("index", "hashes")}
         for index, data in rows:
             if index != tree.size:
-                problems.append(f"leaves {tree.size}…{index - 1} are missing from the log")
-                return problems
+                skip_to(index)
+                if tree.size != index:
+                    return problems
             leaf = merkle.leaf_hash(data.encode())
             tree.append(leaf)
             tile_hashes += leaf
@@ -355,6 +411,11 @@ def _leaves_against_roots(wanted: dict[int, str], size: int, batch_size: int, pr
         last = rows[-1][0]
         if progress:
             progress(len(rows))
-    if tree.size != size:
-        problems.append(f"the log holds {tree.size} leaves, its latest checkpoint signed {size}")
+    if tree.size < size:
+        skip_to(size)
+    missing = sum(end - start for start, end in gaps)
+    if missing > removed:
+        problems += [f"leaves {start}…{end - 1} are missing from the log" for start, end in gaps]
+        problems.append(f"the log holds {size - missing} of the {size} leaves its latest checkpoint signed, and "
+                        f"retention recorded dropping {removed}")
     return problems

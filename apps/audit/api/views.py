@@ -64,4 +64,6 @@ class AuditEntryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     permission_classes = [capability_permission(Capability.READ_AUDIT)]
 
     def get_queryset(self):
+        # An entry's detail is a lookup by id alone: the table is partitioned by ``at`` (PostgreSQL), which the
+        # URL does not carry, so it is one primary-key probe per monthly partition — acceptable for a detail page.
         return audit_entries_in_scope(user=self.request.user)

@@ -2,25 +2,17 @@
 link's ``parcel_accepted_at`` and is dropped with its month — not left behind as billions of erased rows. Its
 unique link becomes ``(event_id, parcel_accepted_at)`` on PostgreSQL (a partitioned table's unique constraints hold
 the key; a link lives in one month, so this is the same rule); the state keeps the one-to-one. The guard triggers
-(TRUNCATE and DELETE refused, UPDATE only erasing or re-encrypting) are installed again on the new table."""
+(TRUNCATE and DELETE refused, UPDATE only erasing or re-encrypting) are copied onto the new table."""
 from django.db import migrations, models
 
-from apps.common.evidence_guards import PERSONAL_FUNCTION
 from apps.common.partitions import PARTITIONED, Conversion, OffPostgres, to_partitioned, to_plain
 
 TABLE = "parcels_linkpersonaldata"
 
 
-def _personal_guard(cursor):
-    cursor.execute(PERSONAL_FUNCTION)
-    cursor.execute(f'CREATE TRIGGER "{TABLE}_personal_only" BEFORE UPDATE OR DELETE ON "{TABLE}" '
-                   "FOR EACH ROW EXECUTE FUNCTION evidence_personal_only('location', 'salt')")
-
-
 CONVERSION = Conversion(PARTITIONED[TABLE], key_sql="e.parcel_accepted_at",
                         joins="JOIN tracking_checkpointevent e ON e.id = o.event_id",
-                        indexes=[("parcels_linkpersonaldata_occurred_at_d6d6692f", "occurred_at")],
-                        after=_personal_guard)
+                        indexes=[("parcels_linkpersonaldata_occurred_at_d6d6692f", "occurred_at")])
 
 
 def fill_elsewhere(apps, schema_editor):

@@ -18,7 +18,7 @@ from apps.transparency.models import LogLeaf
 from apps.transparency.services import log_verify, saved_checkpoint_open, tree_size
 from greenshield.note import NoteError
 
-from ...evidence import evidence_against_log
+from ...evidence import evidence_against_log, leaves_removed
 
 
 class Command(BaseCommand):
@@ -43,8 +43,9 @@ class Command(BaseCommand):
             return tqdm(total=total, desc=desc, unit=unit, disable=no_progress, file=sys.stderr)
 
         problems = []
-        with bar(tree_size(), "Re-hashing the log", "leaf") as progress:
-            problems += log_verify(saved=saved, progress=progress.update)
+        removed = leaves_removed()
+        with bar(tree_size() - removed, "Re-hashing the log", "leaf") as progress:
+            problems += log_verify(saved=saved, removed=removed, progress=progress.update)
         with bar(Parcel.objects.count(), "Re-hashing chains", "parcel") as progress:
             problems += [f"parcel {parcel.waybill_no}: {verdict.problem} (link {verdict.first_bad_seq})"
                          for parcel, verdict in chains_verify_all(progress=progress.update) if not verdict.valid]
@@ -61,6 +62,8 @@ class Command(BaseCommand):
             raise CommandError(f"{len(problems)} problem(s); the evidence is not what the log committed to",
                                returncode=1)
         against = f", and it extends the saved checkpoint of size {saved.size}" if saved else ""
+        dropped = f"; {removed} leaves of expired months dropped by retention, the tree checked from its tiles" \
+            if removed else ""
         self.stdout.write(self.style.SUCCESS(
-            f"The log verifies ({leaves} leaves, latest checkpoint size {tree_size()}{against}); every link and "
-            "audit entry matches its leaf."))
+            f"The log verifies ({leaves} leaves, latest checkpoint size {tree_size()}{against}{dropped}); every link "
+            "and audit entry matches its leaf."))
