@@ -51,7 +51,7 @@ def _append(entry: AuditEntry) -> None:
     entry.hash = entry_hash(entry)
     if connection.vendor != "postgresql":
         entry.save()
-        log_leaves_add(AUDIT, [entry.hash])
+        log_leaves_add(AUDIT, [(entry.hash, entry.at)])
         return
     global _INSERT
     if _INSERT is None:
@@ -60,10 +60,10 @@ def _append(entry: AuditEntry) -> None:
         placeholders = ", ".join(["%s"] * len(_FIELDS))
         # Names from model meta; every value is bound.
         _INSERT = (f"WITH entry AS (INSERT INTO {table} ({columns}) VALUES ({placeholders})) "  # noqa: S608
-                   f"INSERT INTO {pending} (data, queued_at) VALUES (%s, %s)")
+                   f"INSERT INTO {pending} (data, queued_at, record_at) VALUES (%s, %s, %s)")
     values = [f.get_db_prep_save(getattr(entry, f.attname), connection) for f in _FIELDS]
     with connection.cursor() as cursor:
-        cursor.execute(_INSERT, [*values, leaf_data(AUDIT, entry.hash), timezone.now()])
+        cursor.execute(_INSERT, [*values, leaf_data(AUDIT, entry.hash), timezone.now(), entry.at])
     entry._state.adding, entry._state.db = False, "default"
 
 

@@ -64,10 +64,12 @@ PARTITIONED: dict[str, Partitioned] = {
     "audit_auditentry": Partitioned(
         "audit_auditentry", "at", retention="audit", primary_key=("id", "at"),
         unique={"audit_legacy_seq_once": ("seq", "at")}, data_class="audit entries"),
-    # The transparency log's leaves by when the integrator gave them their index. Their tiles and the signed
-    # checkpoints are not partitioned: once a month of leaves is dropped the tree still verifies from its tiles.
+    # The transparency log's leaves by their record's own partition key (a link's parcel_accepted_at, an audit
+    # entry's at), so a leaf and its record share a month and go together, and "this leaf's record is gone" can be
+    # told from retention exactly. Their tiles and the signed checkpoints are not partitioned: once a month of
+    # leaves is dropped the tree still verifies from its tiles.
     "transparency_logleaf": Partitioned(
-        "transparency_logleaf", "integrated_at", retention="evidence", primary_key=("index", "integrated_at"),
+        "transparency_logleaf", "record_at", retention="evidence", primary_key=("index", "record_at"),
         data_class="log leaves"),
 }
 

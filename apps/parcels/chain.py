@@ -74,7 +74,7 @@ def chain_append(*, parcel: Parcel, links: list[LinkSpec], recorded_at=None) -> 
         events.append(event)
     CheckpointEvent.objects.bulk_create(events)
     territory_record(parcel_provinces={(parcel.pk, spec.facility.province) for spec in links if spec.facility})
-    log_leaves_add(LINK, [e.hash for e in events])
+    log_leaves_add(LINK, [(e.hash, parcel.accepted_at) for e in events])
     parcel.chain_length = seq
     parcel.chain_head = prev
     parcel.save(update_fields=["chain_length", "chain_head", "updated_at"])

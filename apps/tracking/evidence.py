@@ -3,15 +3,14 @@ or pending), every leaf its record, and every acceptance attempt — refused one
 Set-based: a handful of anti-joins whatever the size of the tables.
 
 Retention drops whole months of links, audit entries and leaves (``apps.compliance.retention``), each recorded
-by a destruction record saying "older than T". A record older than the leaves' T may have lost its leaf, and a
-leaf integrated before a record class's T (plus the maximum merge delay: a record written just before T is
-integrated just after it) may have lost its record: neither is a problem. What the log says about the leaves
-retention removed is ``leaves_removed``."""
+by a destruction record saying "older than T". A leaf carries its record's partition key (``record_at``: a link's
+parcel acceptance time, an audit entry's time), so both sides are exact: a record whose key is before the leaves'
+T may have lost its leaf, and a leaf whose ``record_at`` is before its record class's T may have lost its record;
+nothing else may. What the log says about the leaves retention removed is ``leaves_removed``."""
 from __future__ import annotations
 
 import datetime
 
-from django.conf import settings
 from django.db import connection
 from django.db.models import CharField, Exists, F, Max, OuterRef, Sum, Value
 from django.db.models.functions import Cast, Concat, Substr
@@ -42,11 +41,11 @@ def leaves_removed() -> int:
     return _drops(LEAVES).aggregate(rows=Sum("records"))["rows"] or 0
 
 
-def _leafless(queryset, kind: str, time_field: str):
+def _leafless(queryset, kind: str, key_field: str):
     with_leaf = queryset.annotate(leaf=Concat(Value(f"{kind}:"), F("hash"), output_field=CharField()))
     cutoff = dropped_before(LEAVES)
-    if cutoff is not None:  # written before the leaves' cutoff, so integrated maybe before it too: its leaf went
-        with_leaf = with_leaf.filter(**{f"{time_field}__gte": cutoff})
+    if cutoff is not None:  # its leaf has its key: in a month of leaves that retention dropped
+        with_leaf = with_leaf.filter(**{f"{key_field}__gte": cutoff})
     return (with_leaf.exclude(Exists(LogLeaf.objects.filter(data=OuterRef("leaf"))))
             .exclude(Exists(PendingLeaf.objects.filter(data=OuterRef("leaf")))))
 
@@ -56,9 +55,8 @@ def _recordless(model, kind: str, data_class: str):
     leaves = LogLeaf.objects.filter(data__startswith=prefix).annotate(
         record_hash=Substr("data", len(prefix) + 1, output_field=CharField()))
     cutoff = dropped_before(data_class)
-    if cutoff is not None:  # its record was written before the leaf was integrated, so before the cutoff: it went
-        margin = datetime.timedelta(seconds=settings.GREENSHIELD_LOG_MAX_MERGE_DELAY_SECONDS)
-        leaves = leaves.filter(integrated_at__gte=cutoff + margin)
+    if cutoff is not None:  # its record's key is the leaf's: in a month of records that retention dropped
+        leaves = leaves.filter(record_at__gte=cutoff)
     return leaves.exclude(Exists(model.objects.filter(hash=OuterRef("record_hash")))).order_by("index")
 
 
@@ -75,7 +73,7 @@ def evidence_against_log() -> list[str]:
             lambda r: f"leaf {r[0]} ({r[1][:21]}…): the chain link it commits to is gone or was rewritten")
     _listed(problems, _recordless(AuditEntry, AUDIT, ENTRIES).values_list("index", "data"),
             lambda r: f"leaf {r[0]} ({r[1][:22]}…): the audit entry it commits to is gone or was rewritten")
-    _listed(problems, _leafless(CheckpointEvent.objects.order_by("id"), LINK, "recorded_at")
+    _listed(problems, _leafless(CheckpointEvent.objects.order_by("id"), LINK, "parcel_accepted_at")
             .values_list("parcel__waybill_no", "seq"),
             lambda r: f"parcel {r[0]} link {r[1]}: not in the log (written behind the application's back)")
     _listed(problems, _leafless(AuditEntry.objects.order_by("at"), AUDIT, "at").values_list("id", "action"),

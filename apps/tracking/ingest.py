@@ -493,7 +493,7 @@ def _insert(rows, *, device, now, actor) -> int:
             flags=item.flags, content_digest=item.digest, personal_digest=item.seal.digest if item.seal else "",
             prev_hash=prev, hash=link) for item, seq, prev, link in rows]
         CheckpointEvent.objects.bulk_create(objs)
-        log_leaves_add(LINK, [o.hash for o in objs])
+        log_leaves_add(LINK, [(o.hash, o.parcel_accepted_at) for o in objs])
         return len(objs)
     # PostgreSQL: COPY the batch into a session-local staging table, then one INSERT … SELECT … ON CONFLICT.
     # COPY's text format is far cheaper to produce and parse than a 17-column VALUES list.
@@ -517,8 +517,10 @@ def _insert(rows, *, device, now, actor) -> int:
         raw.copy_expert(f"COPY ingest_staging ({COLUMNS}) FROM STDIN", buffer)
         # The links and their pending leaves in the transparency log, in one statement (no lock).
         raw.execute(f'WITH stored AS (INSERT INTO "{table}" ({COLUMNS}) SELECT {COLUMNS} FROM ingest_staging '
-                    "ON CONFLICT (organization_id, event_id, parcel_accepted_at) DO NOTHING RETURNING hash) "
-                    f'INSERT INTO "{PENDING_TABLE}" (data, queued_at) SELECT %s || hash, %s FROM stored',
+                    "ON CONFLICT (organization_id, event_id, parcel_accepted_at) DO NOTHING RETURNING hash, "
+                    "parcel_accepted_at) "
+                    f'INSERT INTO "{PENDING_TABLE}" (data, queued_at, record_at) SELECT %s || hash, %s, '
+                    "parcel_accepted_at FROM stored",
                     [f"{LINK}:", timezone.now()])  # queued now, whatever time the links record
         inserted = raw.rowcount
         raw.execute("TRUNCATE ingest_staging")

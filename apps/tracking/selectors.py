@@ -81,9 +81,8 @@ def parcel_integrity(parcel, events: list, screenings: list) -> Integrity:
     problem = verdict.problem
     if verdict.valid and mismatches:
         problem = "the records disagree with the chain: " + ", ".join(m.field for m in mismatches)
-    # The head link's time names the leaves' partition key from below: the months before it are not read.
-    head = events[-1] if events and events[-1].hash == parcel.chain_head else None
-    inclusion = inclusion_for(leaf_data(LINK, parcel.chain_head), written_at=head.recorded_at if head else None) \
+    # A link's leaf shares its partition key (the parcel's acceptance time): one partition of leaves is read.
+    inclusion = inclusion_for(leaf_data(LINK, parcel.chain_head), record_at=parcel.accepted_at) \
         if parcel.chain_head else None
     return Integrity(verdict.valid and not mismatches, verdict.length, verdict.head, verdict.first_bad_seq, problem,
                      mismatches, inclusion)

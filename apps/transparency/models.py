@@ -17,6 +17,7 @@ class PendingLeaf(models.Model):
     id = models.BigAutoField(primary_key=True)
     data = models.CharField(max_length=80, help_text="link:<hash> or audit:<hash>")
     queued_at = models.DateTimeField(default=timezone.now)
+    record_at = models.DateTimeField(help_text="Its record's partition key, which the integrated leaf keeps.")
 
     objects = RestrictedQuerySet.as_manager()
 
@@ -30,15 +31,15 @@ class LogLeaf(models.Model):
 
     scoped_by = Scope(operators_only=True)
 
-    # On PostgreSQL the table is in monthly partitions by ``integrated_at`` (apps.common.partitions) and its
-    # primary key is (index, integrated_at): retention drops a whole month of leaves, while the tiles and the signed
+    # On PostgreSQL the table is in monthly partitions by ``record_at`` (apps.common.partitions) and its
+    # primary key is (index, record_at): retention drops a whole month of leaves, while the tiles and the signed
     # checkpoints stay, so the tree still verifies and proves consistency without them.
     index = models.BigIntegerField(primary_key=True)
     # Looked up by equality only: a hash index on PostgreSQL (migration 0002), far cheaper to extend than a btree.
-    # A lookup by data alone probes each month's hash index (the caller does not know when the leaf was
-    # integrated): one probe a month.
+    # A lookup by data alone probes each month's hash index; given the record's partition key, one.
     data = models.CharField(max_length=80)
-    integrated_at = models.DateTimeField(help_text="When the integrator gave the leaf its index: the partition key.")
+    record_at = models.DateTimeField(help_text="Its record's partition key (a link's parcel acceptance time, an audit "
+                                               "entry's time): the leaf's partition key too.")
 
     objects = RestrictedQuerySet.as_manager()
 

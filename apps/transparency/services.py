@@ -35,12 +35,14 @@ def leaf_hash_of(data: str) -> bytes:
     return merkle.leaf_hash(data.encode())
 
 
-def log_leaves_add(kind: str, record_hashes: list[str]) -> None:
-    """Queue leaves for the records just written, in the caller's transaction (no lock, no read)."""
-    if not record_hashes:
+def log_leaves_add(kind: str, records: list[tuple[str, datetime.datetime]]) -> None:
+    """Queue leaves for the records just written — ``(hash, the record's partition key)`` each — in the caller's
+    transaction (no lock, no read)."""
+    if not records:
         return
     now = timezone.now()
-    PendingLeaf.objects.bulk_create([PendingLeaf(data=leaf_data(kind, h), queued_at=now) for h in record_hashes])
+    PendingLeaf.objects.bulk_create([PendingLeaf(data=leaf_data(kind, h), queued_at=now, record_at=at)
+                                     for h, at in records])
 
 
 PENDING_TABLE = PendingLeaf._meta.db_table
@@ -104,30 +106,21 @@ class Inclusion:
     checkpoint: LogCheckpoint
 
 
-#: How far before its record's stored time a leaf may have been integrated, for a lookup bounded by that time:
-#: the record's time comes from another server's clock (or a simulated one, in the past).
-CLOCK_MARGIN = datetime.timedelta(days=1)
-
-
-def leaves_of(data: str, *, size: int, written_at: datetime.datetime | None = None):
-    """The leaf ``data`` within the tree of ``size``. Given when its record was written, only the leaf partitions
-    from then on are read (a leaf is integrated after its record is written, give or take ``CLOCK_MARGIN``);
-    without it, one hash-index probe per monthly partition. A time still ahead of the wall clock (a simulated
-    clock's) bounds nothing."""
+def leaves_of(data: str, *, size: int, record_at: datetime.datetime | None = None):
+    """The leaf ``data`` within the tree of ``size``. Given its record's partition key, only that month's leaves
+    are read; without it, one hash-index probe per monthly partition."""
     leaves = LogLeaf.objects.filter(data=data, index__lt=size)
-    if written_at is not None and written_at - CLOCK_MARGIN <= timezone.now():
-        leaves = leaves.filter(integrated_at__gte=written_at - CLOCK_MARGIN)
-    return leaves
+    return leaves if record_at is None else leaves.filter(record_at=record_at)
 
 
-def inclusion_for(data: str, *, written_at: datetime.datetime | None = None) -> Inclusion | None:
+def inclusion_for(data: str, *, record_at: datetime.datetime | None = None) -> Inclusion | None:
     """Where the leaf ``data`` sits in the latest checkpoint, with its proof; None while it is not integrated
-    into a signed checkpoint, and once retention dropped its month. ``written_at``: when its record was written,
-    if known (the partitions before it are not read)."""
+    into a signed checkpoint, and once retention dropped its month. ``record_at``: its record's partition key, if
+    known (then one partition is read)."""
     latest = checkpoint_latest()
     if latest is None:
         return None
-    index = leaves_of(data, size=latest.size, written_at=written_at).values_list("index", flat=True).first()
+    index = leaves_of(data, size=latest.size, record_at=record_at).values_list("index", flat=True).first()
     if index is None:
         return None
     proof = with_tree(latest.size, lambda tree: tree.inclusion_proof(index))
@@ -153,7 +146,7 @@ class Integration:
 
 def _take_pending(size: int, batch_size: int, now: datetime.datetime) -> tuple[list[bytes], datetime.datetime | None]:
     """Move up to ``batch_size`` committed pending leaves into the log at indices size, size+1, … (one statement
-    on PostgreSQL, which also hashes them), integrated at ``now`` (the leaves' partition key). Returns their leaf
+    on PostgreSQL, which also hashes them), each keeping its record's partition key. Returns their leaf
     hashes in index order and when the oldest of them was queued."""
     if connection.vendor == "postgresql":
         pending, leaves = PENDING_TABLE, LogLeaf._meta.db_table
@@ -167,17 +160,18 @@ def _take_pending(size: int, batch_size: int, now: datetime.datetime) -> tuple[l
             # waits for the next batch. Any order will do as long as the indices are contiguous: no sort. The
             # leaf hashes come back concatenated per tile, a few hundred rows rather than one per leaf.
             cursor.execute(
-                f'WITH moved AS (DELETE FROM "{pending}" WHERE id <= %s RETURNING data), '  # noqa: S608
-                f'stored AS (INSERT INTO "{leaves}" (index, data, integrated_at) '
-                "SELECT %s + row_number() OVER () - 1, data, %s FROM moved RETURNING index, data) "
+                f'WITH moved AS (DELETE FROM "{pending}" WHERE id <= %s RETURNING data, record_at), '  # noqa: S608
+                f'stored AS (INSERT INTO "{leaves}" (index, data, record_at) '
+                "SELECT %s + row_number() OVER () - 1, data, record_at FROM moved RETURNING index, data) "
                 f"SELECT index >> {merkle.TILE_HEIGHT}, string_agg(sha256('\\x00'::bytea || convert_to(data, 'UTF8')), ''::bytea "
-                "ORDER BY index) FROM stored GROUP BY 1 ORDER BY 1", [last_id, size, now])
+                "ORDER BY index) FROM stored GROUP BY 1 ORDER BY 1", [last_id, size])
             chunks = [bytes(hashes) for _, hashes in cursor.fetchall()]
         joined = b"".join(chunks)
         step = merkle.HASH_SIZE
         return [joined[i:i + step] for i in range(0, len(joined), step)], oldest
     batch = list(PendingLeaf.objects.order_by("id")[:batch_size])
-    LogLeaf.objects.bulk_create([LogLeaf(index=size + i, data=p.data, integrated_at=now) for i, p in enumerate(batch)])
+    LogLeaf.objects.bulk_create([LogLeaf(index=size + i, data=p.data, record_at=p.record_at)
+                                 for i, p in enumerate(batch)])
     PendingLeaf.objects.filter(id__in=[p.id for p in batch]).delete()
     return [leaf_hash_of(p.data) for p in batch], min((p.queued_at for p in batch), default=None)
 

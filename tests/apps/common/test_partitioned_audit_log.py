@@ -58,13 +58,13 @@ def integrate_at(monkeypatch, moment: datetime.datetime, **options):
     return result
 
 
-def test_the_integrator_stamps_each_leaf_with_its_integration_time(db):
-    before = timezone.now()
-    entries_at(before, 3)
-    result = log_integrate()
+def test_each_leaf_keeps_its_records_partition_key_whenever_it_is_integrated(db, monkeypatch):
+    then = timezone.now() - datetime.timedelta(days=40)
+    entries = entries_at(then, 3)
+    result = integrate_at(monkeypatch, timezone.now())
     assert result.integrated >= 3
-    times = set(LogLeaf.objects.values_list("integrated_at", flat=True))
-    assert len(times) == 1 and before <= times.pop() <= timezone.now()
+    keys = dict(LogLeaf.objects.filter(data__in=[f"audit:{e.hash}" for e in entries]).values_list("data", "record_at"))
+    assert sorted(keys.values()) == sorted(e.at for e in entries) and len(keys) == 3
 
 
 @pytest.mark.postgres
@@ -73,7 +73,7 @@ def test_audit_entries_and_leaves_are_partitioned_by_month_with_months_ahead(req
     now = timezone.now()
     assert {ENTRIES, LEAVES} <= set(PARTITIONED)
     with connection.cursor() as cursor:
-        for table, column in [(ENTRIES, "at"), (LEAVES, "integrated_at")]:
+        for table, column in [(ENTRIES, "at"), (LEAVES, "record_at")]:
             cursor.execute("SELECT pg_get_partkeydef(%s::regclass)", [table])
             assert cursor.fetchone()[0] == f"RANGE ({column})"
             wanted = {add_months(month_floor(now), n) for n in range(settings.GREENSHIELD_PARTITIONS_AHEAD_MONTHS + 1)}
@@ -147,7 +147,7 @@ def test_retention_drops_an_old_month_of_entries_and_leaves_and_the_log_still_ve
     integrate_at(monkeypatch, old_month + datetime.timedelta(days=9, hours=1), max_leaves=200)
     first_old = LogCheckpoint.objects.order_by("-id").first()
     integrate_at(monkeypatch, old_month + datetime.timedelta(days=9, hours=2))
-    old_leaves = LogLeaf.objects.filter(integrated_at__lt=add_months(old_month, 1)).count()
+    old_leaves = LogLeaf.objects.filter(record_at__lt=add_months(old_month, 1)).count()
     assert old_leaves == 300
     # This month: more entries, integrated now.
     kept = entries_at(now, 5)
@@ -291,7 +291,7 @@ def test_the_migrations_from_the_plain_tables_keep_every_row(require_postgres, b
     integrate_at(monkeypatch, old_month + datetime.timedelta(days=1, hours=1))
     entries_at(now, 3)
     log_integrate()
-    leaves_before = list(LogLeaf.objects.order_by("index").values_list("index", "data", "integrated_at"))
+    leaves_before = list(LogLeaf.objects.order_by("index").values_list("index", "data", "record_at"))
 
     migrate(BEFORE)
 
@@ -311,13 +311,10 @@ def test_the_migrations_from_the_plain_tables_keep_every_row(require_postgres, b
     assert _relkind(ENTRIES) == _relkind(LEAVES) == "p"
     assert AuditEntry.objects.count() == entries
     assert AuditEntry.objects.filter(action="test.plain").count() == 2
-    # every leaf is back, each at the time of the first checkpoint that signed it: its integration's, to within
-    # the integrating transaction
-    after = list(LogLeaf.objects.order_by("index").values_list("index", "data", "integrated_at"))
-    assert [(i, d) for i, d, _ in after] == [(i, d) for i, d, _ in leaves_before]
-    assert all(datetime.timedelta(0) <= then - before < datetime.timedelta(minutes=1)
-               for (_, _, before), (_, _, then) in zip(leaves_before, after, strict=True))
-    assert _partition_of(LEAVES, "integrated_at < %s", [add_months(old_month, 1)]) == {partition_name(LEAVES, old_month)}
+    # every leaf is back, each with its record's partition key again (found by the record's hash)
+    after = list(LogLeaf.objects.order_by("index").values_list("index", "data", "record_at"))
+    assert after == leaves_before
+    assert _partition_of(LEAVES, "record_at < %s", [add_months(old_month, 1)]) == {partition_name(LEAVES, old_month)}
     assert _partition_of(ENTRIES, "at < %s", [add_months(old_month, 1)]) == {partition_name(ENTRIES, old_month)}
     result = log_integrate()
     assert result.integrated == 2
