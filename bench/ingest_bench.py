@@ -76,7 +76,8 @@ class BenchReferences:
 
 
 def setup_references(db_url: str) -> BenchReferences:
-    """Migrate and create one company, hub, vehicle, courier, device (its API key kept), sender and account."""
+    """Migrate ``db_url`` and create one company, hub, vehicle, courier, device (its API key kept), sender and
+    account."""
     os.environ["DATABASE_URL"] = db_url
     os.environ.pop("REDIS_URL", None)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -86,6 +87,11 @@ def setup_references(db_url: str) -> BenchReferences:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+    return create_references()
+
+
+def create_references() -> BenchReferences:
+    """The bench company's reference data, in the database Django is connected to."""
     from apps.accounts.models import User
     from apps.accounts.services import device_create
     from apps.organizations.models import Facility, Organization, Staff, Vehicle

@@ -24,6 +24,7 @@ during the load (``session_replication_role = replica``): every reference is one
 from __future__ import annotations
 
 import argparse
+import collections
 import datetime
 import http.client
 import io
@@ -32,6 +33,7 @@ import os
 import random
 import statistics
 import sys
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -172,7 +174,7 @@ class Filler:
         self.conn, self.refs, self.whole = conn, refs, whole
         self.random = random.Random(seed)
         now = time.time()
-        self.period = (now - days * 86400, now - 86400 - CHAIN[-1][1])  # every filler chain ends before now
+        self.period = (now - days * 86400, now - 3600 - CHAIN[-1][1])  # every filler chain ends before now
         self.device = Device.objects.get(serial="BENCH-SCANNER")
         self.vehicle = Vehicle.objects.get(plate=PLATE)
         couriers = [refs.courier] + [
@@ -393,6 +395,57 @@ class Filler:
 
 
 # -- the measurements -----------------------------------------------------------------------------------------------
+class ActivitySampler(threading.Thread):
+    """Samples the database's active statements (gunicorn's and the worker's) twice a second: where the time goes
+    at each size, and whether the stack has gone quiet."""
+
+    def __init__(self, db_url: str):
+        super().__init__(daemon=True)
+        self.conn = psycopg2.connect(db_url)
+        self.conn.autocommit = True
+        self.seen: collections.Counter = collections.Counter()
+        self.active = 0
+        self.running = True
+
+    def run(self) -> None:
+        with self.conn.cursor() as cur:
+            while self.running:
+                cur.execute("SELECT left(regexp_replace(query, '\\s+', ' ', 'g'), 110) FROM pg_stat_activity "
+                            "WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'active'")
+                rows = [r[0] for r in cur.fetchall()]
+                self.active = len(rows)
+                self.seen.update(rows)
+                time.sleep(0.5)
+
+    def top(self, n: int = 4) -> list[str]:
+        total = sum(self.seen.values()) or 1
+        return [f"{count / total:4.0%}  {query}" for query, count in self.seen.most_common(n)]
+
+    def stop(self) -> None:
+        self.running = False
+        self.join()
+        self.conn.close()
+
+
+def drain(redis_url: str, sampler: ActivitySampler, limit: float = 300) -> float:
+    """Wait until the worker's queue is empty and no statement has run for 2 s; returns the seconds waited."""
+    import redis
+
+    queue = redis.Redis.from_url(redis_url)
+    started = time.perf_counter()
+    quiet_since = None
+    while time.perf_counter() - started < limit:
+        if queue.llen("celery") == 0 and sampler.active == 0:
+            quiet_since = quiet_since or time.perf_counter()
+            if time.perf_counter() - quiet_since >= 2:
+                break
+        else:
+            quiet_since = None
+        time.sleep(0.25)
+    queue.close()
+    return time.perf_counter() - started
+
+
 def measure(db_url: str, redis_url: str, refs, args, label: str, size_index: int, sample: list[int], warmup: list[int],
             token: str) -> dict:
     """Capture through the whole stack, then trace latency, on the database as it is now."""
@@ -405,12 +458,21 @@ def measure(db_url: str, redis_url: str, refs, args, label: str, size_index: int
     port = args.port or free_port()
     worker = start_worker(db_url, redis_url, args.celery_concurrency)
     server = start_gunicorn(db_url, port, args.workers, env=stack_env(db_url, redis_url))
+    sampler = ActivitySampler(db_url)
+    sampler.start()
     try:
         for n, plan in enumerate(plans):
             rate, _ = run_full_stack(port, refs.device_key, plan, f"capture at {label}")
             if n:
                 capture_rounds.append(rate)
-            log(f"      capture {'warm-up' if not n else f'run {n}'}: {rate:,.0f} scans/s")
+            log(f"      capture {'warm-up' if not n else f'run {n}'}: {rate:,.0f} scans/s "
+                f"(load average {os.getloadavg()[0]:.1f})")
+        log("      the database's active statements during capture (share of samples):")
+        for line in sampler.top():
+            log(f"        {line}")
+        waited = drain(redis_url, sampler)
+        log(f"      the worker's backlog drained and the database quiet after {waited:.1f} s")
+        sampler.seen.clear()
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         headers = {"Authorization": f"Token {token}"}
         latencies = []
@@ -430,7 +492,11 @@ def measure(db_url: str, redis_url: str, refs, args, label: str, size_index: int
                     raise SystemExit(f"trace of {waybill(n)} is not whole: {trace['integrity']}")
                 latencies.append(elapsed * 1000)
         conn.close()
+        log(f"      traces done (load average {os.getloadavg()[0]:.1f}); the database's active statements:")
+        for line in sampler.top():
+            log(f"        {line}")
     finally:
+        sampler.stop()
         stop(server)
         stop(worker)
     latencies.sort()
