@@ -446,15 +446,17 @@ def drain(redis_url: str, sampler: ActivitySampler, limit: float = 300) -> float
     return time.perf_counter() - started
 
 
-def measure(db_url: str, redis_url: str, refs, args, label: str, size_index: int, sample: list[int], warmup: list[int],
-            token: str) -> dict:
+def capture_waybills(measurement: int, args) -> list[list[str]]:
+    """The new parcels each capture run of a measurement scans (the first run warms the stack up)."""
+    return [[f"SZC{measurement:02d}{n}{i:07d}" for i in range(args.capture_parcels)]
+            for n in range(args.capture_rounds + 1)]
+
+
+def measure(db_url: str, redis_url: str, refs, args, label: str, capture: list[list[str]], sample: list[int],
+            warmup: list[int], token: str) -> dict:
     """Capture through the whole stack, then trace latency, on the database as it is now."""
     capture_rounds = []
-    plans = []
-    for n in range(args.capture_rounds + 1):  # the first is a warm-up of the stack, not counted
-        waybills = [f"SZC{size_index}{n}{i:07d}" for i in range(args.capture_parcels)]
-        create_parcels(refs, waybills, datetime.datetime.now(datetime.UTC) - datetime.timedelta(hours=1))
-        plans.append(make_batches(waybills, refs.courier.employee_no, args.batch_size, args.clients))
+    plans = [make_batches(waybills, refs.courier.employee_no, args.batch_size, args.clients) for waybills in capture]
     port = args.port or free_port()
     worker = start_worker(db_url, redis_url, args.celery_concurrency)
     server = start_gunicorn(db_url, port, args.workers, env=stack_env(db_url, redis_url))
@@ -524,12 +526,14 @@ def main() -> None:
     parser.add_argument("--small", type=int, default=100_000, help="filler links at the first size (default 10^5)")
     parser.add_argument("--large", type=int, default=10_000_000, help="filler links at the second size (default 10^7)")
     parser.add_argument("--skip-large", action="store_true", help="measure the small size only")
-    parser.add_argument("--keep", action="store_true", help="keep the scratch database afterwards")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch databases afterwards")
     parser.add_argument("--days", type=int, default=60, help="the acceptance period of the filler (default 60 days)")
     parser.add_argument("--capture-parcels", type=int, default=1000,
                         help="new parcels per capture run, 10 scans each (default 1000: 10,000 scans)")
-    parser.add_argument("--capture-rounds", type=int, default=2, help="capture runs per size after a warm-up")
-    parser.add_argument("--traces", type=int, default=300, help="trace requests per size (default 300)")
+    parser.add_argument("--capture-rounds", type=int, default=2, help="capture runs per measurement after a warm-up")
+    parser.add_argument("--rounds", type=int, default=2,
+                        help="measurements per size; the sizes alternate (default 2: large, small, small, large)")
+    parser.add_argument("--traces", type=int, default=300, help="trace requests per measurement (default 300)")
     parser.add_argument("--batch-size", type=int, default=500)
     parser.add_argument("--clients", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (one per core)")
@@ -548,12 +552,20 @@ def main() -> None:
         if large <= small:
             raise SystemExit("--large must be more than --small")
         sizes.append(("10^7" if args.large == 10_000_000 else f"{args.large:,}", large))
+    rounds = args.rounds
+    # Every measurement traces parcels of its own (no page is warm from an earlier one), all hashed for real.
     picker = random.Random(args.seed)
-    samples = [picker.sample(range(parcels), min(args.traces, parcels)) for _, parcels in sizes]
-    warmups = [picker.sample(range(parcels), min(20, parcels)) for _, parcels in sizes]
+    traced = {}
+    for label, parcels in sizes:
+        drawn = picker.sample(range(parcels), min(rounds * (args.traces + 20), parcels))
+        per = len(drawn) // rounds
+        traced[label] = [(drawn[r * per + 20:(r + 1) * per], drawn[r * per:r * per + 20]) for r in range(rounds)]
+    whole = {n for plan in traced.values() for sample, warmup in plan for n in sample + warmup}
 
-    log(f"[1/{2 + 2 * len(sizes)}] scratch database {args.database}")
+    log(f"[1/5] scratch database {args.database}")
     db_url = recreate_database(base, args.database)
+    small_db = f"{args.database}_small"
+    databases = [args.database] + ([] if args.skip_large else [small_db])
     refs = setup_references(db_url)
     from apps.accounts.services import account_save, token_issue
     from greenshield.enums import Role
@@ -561,22 +573,56 @@ def main() -> None:
     supervisor = account_save(username="bench_supervisor", role=Role.SUPERVISOR, organization=refs.organization)
     token, _ = token_issue(user=supervisor)
     conn = psycopg2.connect(db_url)
-    filler = Filler(conn, refs, days=args.days, whole={n for s in samples + warmups for n in s}, seed=args.seed)
-    results = []
-    step = 2
-    loaded = 0
+    filler = Filler(conn, refs, days=args.days, whole=whole, seed=args.seed)
+    schedule = []  # (label, database url): large and small alternate, ABBA, so drift in the machine hits both
+    for r in range(rounds):
+        pair = [(label, db_url if label == sizes[-1][0] else db_url.rsplit("/", 1)[0] + "/" + small_db)
+                for label, _ in reversed(sizes)]
+        schedule += pair if r % 2 == 0 else pair[::-1]
+    results: dict[str, list[dict]] = {label: [] for label, _ in sizes}
     try:
-        for (label, parcels), sample, warmup in zip(sizes, samples, warmups, strict=True):
-            log(f"[{step}/{2 + 2 * len(sizes)}] filler to {parcels * LINKS_PER_PARCEL:,} links "
-                f"({parcels:,} parcels over {args.days} days)")
-            filler.load(loaded, parcels - loaded)
-            loaded = parcels
+        label, parcels = sizes[0]
+        log(f"[2/5] filler to {parcels * LINKS_PER_PARCEL:,} links ({parcels:,} parcels over {args.days} days)")
+        filler.load(0, parcels)
+        log(f"      {table_sizes(conn)}")
+        from apps.parcels.models import Parcel
+
+        now = datetime.datetime.now(datetime.UTC)
+        for m in range(len(schedule)):  # before the copy, so each database holds every run's new parcels
+            for waybills in capture_waybills(m, args):
+                create_parcels(refs, waybills, now - datetime.timedelta(hours=1))
+        with conn.cursor() as cur:
+            cur.execute(f'ANALYZE "{PARCELS}"')
+        conn.commit()
+        log(f"      {Parcel.objects.filter(waybill_no__startswith='SZC').count():,} new parcels this month for "
+            f"{len(schedule)} measurements of {args.capture_rounds + 1} capture runs")
+        if not args.skip_large:
+            from django.db import connections
+
+            conn.close()
+            connections.close_all()
+            admin = psycopg2.connect(base.rsplit("/", 1)[0] + "/postgres")
+            admin.autocommit = True
+            with admin.cursor() as cur:
+                cur.execute(f'DROP DATABASE IF EXISTS "{small_db}" WITH (FORCE)')
+                cur.execute(f'CREATE DATABASE "{small_db}" TEMPLATE "{args.database}"')
+            admin.close()
+            log(f"      copied to {small_db}: the {label} side of the comparison")
+            conn = filler.conn = psycopg2.connect(db_url)
+            large_label, large = sizes[1]
+            log(f"[3/5] filler grown to {large * LINKS_PER_PARCEL:,} links ({large:,} parcels over {args.days} days)")
+            filler.load(parcels, large - parcels)
             log(f"      {table_sizes(conn)}")
-            log(f"[{step + 1}/{2 + 2 * len(sizes)}] measuring at {label}: capture ({args.capture_rounds} × "
-                f"{args.capture_parcels * LINKS_PER_PARCEL:,} scans), {len(sample)} traces")
-            results.append((label, measure(db_url, redis_url, refs, args, label, len(results), sample, warmup, token)))
-            report(*results[-1])
-            step += 2
+        log(f"[4/5] measuring: {' · '.join(label for label, _ in schedule)} (capture {args.capture_rounds} × "
+            f"{args.capture_parcels * LINKS_PER_PARCEL:,} scans and {args.traces} traces each)")
+        used = {label: 0 for label, _ in sizes}
+        for m, (label, url) in enumerate(schedule):
+            sample, warmup = traced[label][used[label]]
+            used[label] += 1
+            log(f"    at {label} ({url.rsplit('/', 1)[1]}):")
+            results[label].append(measure(url, redis_url, refs, args, label, capture_waybills(m, args), sample,
+                                          warmup, token))
+            report(label, results[label][-1])
     finally:
         conn.close()
         if not args.keep:
@@ -586,19 +632,24 @@ def main() -> None:
             admin = psycopg2.connect(base.rsplit("/", 1)[0] + "/postgres")
             admin.autocommit = True
             with admin.cursor() as cur:
-                cur.execute(f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)')
+                for name in databases:
+                    cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             admin.close()
-    log(f"[{step}/{2 + 2 * len(sizes)}] results (the machine is shared: compare the ratios, not the rates)")
-    for label, result in results:
-        log(f"size {label:>5}: capture {result['capture']:>8,.0f} scans/s   trace p50 {result['p50']:6.1f} ms  "
-            f"p95 {result['p95']:6.1f} ms")
-    if len(results) == 2:
-        (small_label, a), (large_label, b) = results
+    log("[5/5] results (the machine is shared: the sizes alternate, compare the ratios, not the rates)")
+    summary = {}
+    for label, runs in results.items():
+        summary[label] = {key: statistics.mean(r[key] for r in runs) for key in ("capture", "p50", "p95")}
+        captures = ", ".join(format(r["capture"], ",.0f") for r in runs)
+        p50s = ", ".join(format(r["p50"], ".1f") for r in runs)
+        log(f"size {label:>5}: capture {summary[label]['capture']:>8,.0f} scans/s   trace p50 "
+            f"{summary[label]['p50']:6.1f} ms  p95 {summary[label]['p95']:6.1f} ms   (mean of {len(runs)} "
+            f"measurements: capture {captures}; p50 {p50s})")
+    if len(summary) == 2:
+        (small_label, a), (large_label, b) = summary.items()
         for name, ratio, of in (("capture", b["capture"] / a["capture"], f"at {large_label} / at {small_label}"),
                                 ("trace p50", a["p50"] / b["p50"], f"at {small_label} / at {large_label}")):
             log(f"size ratio {name}: {ratio:.2f} (goal ≥ 0.8: {'flat' if ratio >= 0.8 else 'NOT flat'}; {of})")
         log(f"size ratio trace p95: {a['p95'] / b['p95']:.2f} (for information)")
-
 
 if __name__ == "__main__":
     main()
