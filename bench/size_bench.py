@@ -1,14 +1,19 @@
 """make bench (size): capture throughput and trace latency at 10^5 and again at 10^7 checkpoint events — the cost
 of the two hot paths must not grow with the size of the evidence (issue 16: ratio ≥ 0.8 for both).
 
-1. A scratch PostgreSQL database (``--database``, default ``greenshield_sizebench``, dropped and recreated), migrated,
-   with the ingest bench's company, hub, vehicle, device, a few couriers and a supervisor.
-2. Filler loaded by COPY: parcels accepted over the last ``--days`` days, each with its acceptance record and a
-   chain of 10 links (acceptance, inspection, 8 scans) — ``--small`` links in all, then ANALYZE.
-3. At that size: capture through the whole stack (gunicorn, a Celery worker, Redis; new parcels accepted this
-   month, batches of 500 from 2 clients, ``--capture-rounds`` runs), then ``GET /api/v1/parcels/<waybill>/trace/``
-   as the supervisor, sequentially, for ``--traces`` random filler parcels: p50/p95.
-4. The filler grown to ``--large`` links (COPY again, progress with rows/s and ETA), ANALYZE, and the same again.
+1. A scratch PostgreSQL database (``--database``, default ``greenshield_sizebench``, dropped and recreated; dropped
+   afterwards with its copy unless ``--keep``), migrated, with the ingest bench's company, hub, vehicle, device, a
+   few couriers and a supervisor.
+2. Filler loaded by COPY: parcels accepted over the last ``--days`` days, each with its acceptance record (with its
+   inspection and verification) and a chain of 10 links (acceptance, inspection, 8 scans) — ``--small`` links in
+   all — then ANALYZE, and the new parcels (accepted this month) every capture run will scan. That database is
+   copied (``<database>_small``): the small side of the comparison.
+3. The filler grown to ``--large`` links (COPY again, progress with rows/s and ETA), ANALYZE.
+4. Measured alternately, large, small, small, large (``--rounds``), so the shared machine's drift hits both sizes:
+   capture through the whole stack (gunicorn, a Celery worker, Redis; batches of 500 from 2 clients, a warm-up and
+   ``--capture-rounds`` runs), then — once the worker's backlog has drained — ``GET
+   /api/v1/parcels/<waybill>/trace/`` as the supervisor, sequentially, for ``--traces`` random filler parcels:
+   p50/p95; and the statements the database was busy with.
 5. The ratios: capture at large / at small, trace p50 at small / at large (≥ 0.8: flat).
 
 The COPY column lists come from the live tables (information_schema), and every column the filler does not set
@@ -19,7 +24,10 @@ for its own row), except for the parcels the bench traces: their links are hashe
 encrypted for their own row, so a trace does all the work it does in production. Foreign keys are not checked
 during the load (``session_replication_role = replica``): every reference is one the bench created.
 
-    python bench/size_bench.py [--small 100000] [--large 10000000] [--skip-large] [--keep]
+    python bench/size_bench.py [--small 100000] [--large 10000000] [--skip-large] [--keep] [--rounds 2]
+
+On this machine (2 cores, shared) the 10^7 filler loads in ~10 min (~60 s per 10^6 links with their parcels) and
+takes ~9 GB; the whole run is ~20 min.
 """
 from __future__ import annotations
 
