@@ -54,6 +54,7 @@ bench: install
 	$(BIN)/python bench/epcis_bench.py $(EPCIS_BENCH_ARGS)
 	$(BIN)/python bench/crypto_bench.py $(CRYPTO_BENCH_ARGS)
 	$(BIN)/python bench/supervision_bench.py $(SUPERVISION_BENCH_ARGS)
+	$(BIN)/python bench/size_bench.py $(SIZE_BENCH_ARGS)
 
 # The region's traffic mix through gunicorn + a Celery worker on PostgreSQL and Redis, bounded (LOADTEST_ARGS, e.g.
 # --users 18 --minutes 2), then a count of rows: nothing accepted may be lost (loadtest/run.py).

@@ -17,16 +17,13 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import http.client
 import json
 import os
-import signal
-import socket
-import subprocess
 import sys
 import threading
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg2
@@ -34,13 +31,22 @@ from psycopg2.extras import execute_values
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from stack import (  # noqa: E402,F401 - re-exported: the other benches take the stack from here too
+    UNTHROTTLED,
+    free_port,
+    log,
+    run_full_stack,
+    stack_env,
+    start_gunicorn,
+    start_worker,
+    stop,
+)
+
 SCAN_SEQUENCE = ["ARRIVED", "SORTED", "LOADED", "DEPARTED", "UNLOADED", "ARRIVED", "SORTED", "HANDOVER",
                  "OUT_FOR_DELIVERY", "DELIVERED"]
 PLATE = "沪A12345"
-
-
-def log(message: str) -> None:
-    print(message, flush=True)
 
 
 def admin_dsn(base: str) -> str:
@@ -57,8 +63,21 @@ def recreate_database(base_url: str, name: str) -> str:
     return base_url.rsplit("/", 1)[0] + "/" + name
 
 
-def setup_data(db_url: str, parcels: int) -> tuple[str, list[str], str]:
-    """Migrate and create one company, hub, vehicle, courier, device and ``parcels`` accepted parcels."""
+@dataclass
+class BenchReferences:
+    """The one company's reference data every bench parcel and scan points at."""
+
+    organization: object
+    hub: object
+    courier: object
+    sender: object
+    account: object
+    device_key: str
+
+
+def setup_references(db_url: str) -> BenchReferences:
+    """Migrate ``db_url`` and create one company, hub, vehicle, courier, device (its API key kept), sender and
+    account."""
     os.environ["DATABASE_URL"] = db_url
     os.environ.pop("REDIS_URL", None)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -66,12 +85,16 @@ def setup_data(db_url: str, parcels: int) -> tuple[str, list[str], str]:
 
     django.setup()
     from django.core.management import call_command
-    from django.utils import timezone
 
     call_command("migrate", verbosity=0)
+    return create_references()
+
+
+def create_references() -> BenchReferences:
+    """The bench company's reference data, in the database Django is connected to."""
+    from apps.accounts.models import User
     from apps.accounts.services import device_create
     from apps.organizations.models import Facility, Organization, Staff, Vehicle
-    from apps.parcels.models import AcceptanceRecord, Parcel
     from apps.senders.models import Sender
     from greenshield.identity import make_resident_id
 
@@ -85,23 +108,35 @@ def setup_data(db_url: str, parcels: int) -> tuple[str, list[str], str]:
     _, key = device_create(serial="BENCH-SCANNER", organization=org, facility=hub)
     sender = Sender.objects.create(name="测试", id_type="RESIDENT_ID", phone="+8613800000002", address="上海",
                                    id_number=make_resident_id("310115", datetime.date(1990, 1, 2), 2))
-    now = timezone.now() - datetime.timedelta(hours=1)
+    account = User.objects.create(username="bench")
+    return BenchReferences(org, hub, courier, sender, account, key)
+
+
+def create_parcels(refs: BenchReferences, waybills: list[str], accepted_at: datetime.datetime) -> None:
+    """Accepted parcels (with their acceptance records) of the bench company, ready to be scanned."""
+    from apps.parcels.models import AcceptanceRecord, Parcel
+
+    records = [AcceptanceRecord(waybill_no=w, outcome="ACCEPTED", organization=refs.organization, outlet=refs.hub,
+                                staff=refs.courier, account=refs.account, sender=refs.sender, recipient_name="收件人",
+                                recipient_phone="+8613900000000", recipient_address="南京",
+                                recipient_region_code="320102", weight_g=500, recorded_at=accepted_at)
+               for w in waybills]
+    AcceptanceRecord.objects.bulk_create(records, batch_size=1000)
+    Parcel.objects.bulk_create([Parcel(waybill_no=r.waybill_no, organization=refs.organization, outlet=refs.hub,
+                                       acceptance=r, sender=refs.sender, accepted_at=accepted_at,
+                                       screening_status="CLEAR")
+                                for r in records], batch_size=1000)
+
+
+def setup_data(db_url: str, parcels: int) -> tuple[str, list[str], str]:
+    """Migrate and create one company, hub, vehicle, courier, device and ``parcels`` accepted parcels."""
+    refs = setup_references(db_url)
+    from django.utils import timezone
+
     log(f"  creating {parcels} parcels …")
     waybills = [f"BENCH{n:010d}" for n in range(parcels)]
-    records = [AcceptanceRecord(waybill_no=w, outcome="ACCEPTED", organization=org, outlet=hub, staff=courier,
-                                account_id=None, sender=sender, recipient_name="收件人", recipient_phone="+8613900000000",
-                                recipient_address="南京", recipient_region_code="320102", weight_g=500,
-                                recorded_at=now) for w in waybills]
-    from apps.accounts.models import User
-
-    account = User.objects.create(username="bench")
-    for record in records:
-        record.account = account
-    AcceptanceRecord.objects.bulk_create(records, batch_size=1000)
-    Parcel.objects.bulk_create([Parcel(waybill_no=r.waybill_no, organization=org, outlet=hub, acceptance=r,
-                                       sender=sender, accepted_at=now, screening_status="CLEAR")
-                                for r in records], batch_size=1000)
-    return key, waybills, courier.employee_no
+    create_parcels(refs, waybills, timezone.now() - datetime.timedelta(hours=1))
+    return refs.device_key, waybills, refs.courier.employee_no
 
 
 def make_batches(waybills: list[str], courier: str, batch_size: int, clients: int,
@@ -128,93 +163,6 @@ def make_batches(waybills: list[str], courier: str, batch_size: int, clients: in
                 batches.append(batch)
         plan.append(batches)
     return plan
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_gunicorn(db_url: str, port: int, workers: int, env: dict | None = None) -> subprocess.Popen:
-    """gunicorn on ``db_url``; without ``env`` it runs without a broker (tasks in-process)."""
-    if env is None:
-        env = {**os.environ, "DATABASE_URL": db_url, "DB_CONN_MAX_AGE": "600", "LOG_LEVEL": "WARNING"}
-        env.pop("REDIS_URL", None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "config.wsgi", "-b", f"127.0.0.1:{port}", "-w", str(workers),
-         "--log-level", "warning", "--timeout", "300"], cwd=ROOT, env=env)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return process
-        except OSError:
-            time.sleep(0.3)
-    process.kill()
-    raise SystemExit("gunicorn did not start")
-
-
-UNTHROTTLED = {"GREENSHIELD_THROTTLE_USER": "10000000/min", "GREENSHIELD_THROTTLE_DEVICE": "10000000/min"}
-
-
-def stack_env(db_url: str, redis_url: str) -> dict:
-    """As deployed: PostgreSQL, Redis as broker (and cache), throttles out of the way of a bench."""
-    return {**os.environ, "DATABASE_URL": db_url, "REDIS_URL": redis_url, "DB_CONN_MAX_AGE": "600",
-            "LOG_LEVEL": "WARNING", **UNTHROTTLED}
-
-
-def start_worker(db_url: str, redis_url: str, concurrency: int) -> subprocess.Popen:
-    process = subprocess.Popen([sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel=WARNING",
-                                f"--concurrency={concurrency}", "--without-gossip", "--without-mingle",
-                                "--without-heartbeat"], cwd=ROOT, env=stack_env(db_url, redis_url))
-    time.sleep(4)
-    if process.poll() is not None:
-        raise SystemExit("the celery worker did not start")
-    return process
-
-
-def stop(process: subprocess.Popen) -> None:
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-
-
-def run_full_stack(port: int, key: str, plan, label: str = "full stack") -> tuple[float, int]:
-    total = sum(len(b) for batches in plan for b in batches)
-    done = [0]
-    lock = threading.Lock()
-    errors: list[str] = []
-
-    def client(batches):
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-        headers = {"Authorization": f"Api-Key {key}", "Content-Type": "application/json"}
-        for batch in batches:
-            conn.request("POST", "/api/v1/events/", body=json.dumps({"events": batch}), headers=headers)
-            response = conn.getresponse()
-            body = json.loads(response.read())
-            accepted = body.get("summary", {}).get("accepted", 0) if response.status == 200 else 0
-            if response.status != 200 or accepted != len(batch):
-                errors.append(f"HTTP {response.status}: {str(body)[:300]}")
-            with lock:
-                done[0] += len(batch)
-                if done[0] % 5000 < len(batch):
-                    log(f"    {label}: {done[0]}/{total} events")
-
-    threads = [threading.Thread(target=client, args=(b,)) for b in plan]
-    started = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - started
-    if errors:
-        raise SystemExit("full-stack run had errors:\n" + "\n".join(errors[:5]))
-    return total / elapsed, total
 
 
 RAW_TABLE = "bench_raw_events"

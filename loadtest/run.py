@@ -28,8 +28,9 @@ import psycopg2
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from bench.ingest_bench import free_port, recreate_database, start_gunicorn  # noqa: E402
+from bench.ingest_bench import recreate_database  # noqa: E402
 from bench.scale_sizes import report as sizes_report  # noqa: E402
+from bench.stack import free_port, start_gunicorn  # noqa: E402
 
 DEMO_PASSWORD = json.loads((ROOT / "fixtures" / "demo_network.json").read_text())["password"]
 ACCOUNTS = {"outlet_staff": "zto_outlet", "screener": "zto_screener", "supervisor": "zto_supervisor"}
