@@ -79,9 +79,6 @@ EXEMPTIONS = (
               "parcel_id distributed by event_id (docs/scale.md, step 4)."),
     Exemption("tracking_checkpointevent", r"CREATE TEMP TABLE .* WITH NO DATA",
               "The ingest's staging table copies the events' column layout (WITH NO DATA): no row is read."),
-    Exemption("parcels_linkpersonaldata", r'JOIN "parcels_linkpersonaldata" ON',
-              "The trace joins a link's personal part to the link (constrained by parcel_id) through event_id; it "
-              "needs its own parcel_id (planned) so the join is on the distribution column."),
     Exemption("screening_resolution", r'"screening_resolution"\."screening_id"',
               "A re-check is found through its screening; it needs its own parcel_id (planned) so the join is on "
               "the distribution column."),

@@ -3,6 +3,7 @@ signed checkpoint. Writers only ever INSERT pending leaves; the integrator alone
 from __future__ import annotations
 
 from django.db import models
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from apps.common.scoping import RestrictedQuerySet, Scope
@@ -17,7 +18,10 @@ class PendingLeaf(models.Model):
     id = models.BigAutoField(primary_key=True)
     data = models.CharField(max_length=80, help_text="link:<hash> or audit:<hash>")
     queued_at = models.DateTimeField(default=timezone.now)
-    record_at = models.DateTimeField(help_text="Its record's partition key, which the integrated leaf keeps.")
+    # A leaf queued without its record's key (by hand, by the backfill migration of before the key) takes the time
+    # it is queued; the writers all give it.
+    record_at = models.DateTimeField(db_default=Now(),
+                                     help_text="Its record's partition key, which the integrated leaf keeps.")
 
     objects = RestrictedQuerySet.as_manager()
 

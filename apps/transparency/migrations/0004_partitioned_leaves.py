@@ -18,6 +18,7 @@ On PostgreSQL the old table is copied into the partitioned one (``apps.common.pa
 row, checked by count. Elsewhere (SQLite) the column is added and filled in place.
 """
 from django.db import migrations, models
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from apps.common.partitions import PARTITIONED, Conversion, OffPostgres, to_partitioned, to_plain
@@ -98,5 +99,5 @@ class Migration(migrations.Migration):
         migrations.RunPython(index_elsewhere, migrations.RunPython.noop),
         migrations.RunPython(partition, unpartition),
         migrations.AlterField("pendingleaf", "record_at", models.DateTimeField(
-            help_text="Its record's partition key, which the integrated leaf keeps.")),
+            db_default=Now(), help_text="Its record's partition key, which the integrated leaf keeps.")),
     ]

@@ -63,7 +63,9 @@ def test_partitioning_a_filled_table_keeps_every_link_in_its_parcels_month(requi
     personal = LinkPersonalData.objects.count()
     assert len(before) >= 12 and personal >= 3  # acceptance links and the scans; DELIVERED has a personal part
 
-    migrate([("parcels", "0015_partitioned_events")])
+    # up to the latest schema: the log leaves' migration, which gives each leaf its link's key, needs this one
+    executor = MigrationExecutor(connection)
+    migrate(executor.loader.graph.leaf_nodes())
 
     assert _relkind() == "p"
     assert _rows() == before
