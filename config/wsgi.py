@@ -1,6 +1,16 @@
+import gc
 import os
 
 from django.core.wsgi import get_wsgi_application
+from django.urls import get_resolver
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 application = get_wsgi_application()
+get_resolver().url_patterns  # the views' modules, loaded now rather than at the first request: frozen too
+
+# The loaded application (modules, settings, URL patterns, models: ~150,000 objects) never becomes garbage: frozen, the
+# cyclic collector stops walking it again and again. A batch of scans allocates tens of thousands of short-lived
+# objects, freed by reference counting; at the default gen-0 threshold (700) they set off a dozen collections a
+# request, promoting live ones until a full collection walks the whole heap (~15 ms a batch of 500 scans, measured).
+gc.freeze()
+gc.set_threshold(20_000, 10, 10)
