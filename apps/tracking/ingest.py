@@ -286,8 +286,11 @@ class Place:
 
     @classmethod
     def of(cls, device) -> Place:
-        row = (Facility.objects.filter(pk=device.facility_id).values_list("code", "province").first()
-               if device.facility_id else None)
+        if device.facility_id is None:
+            return cls(None, None, "")
+        if type(device).facility.is_cached(device):  # loaded with the device's API key, in this request
+            return cls(device.facility_id, device.facility.code, device.facility.province)
+        row = Facility.objects.filter(pk=device.facility_id).values_list("code", "province").first()
         return cls(device.facility_id, row[0], row[1]) if row else cls(None, None, "")
 
 
