@@ -101,6 +101,10 @@ def setup_data(db_url: str, parcels: int) -> tuple[str, list[str], str]:
     Parcel.objects.bulk_create([Parcel(waybill_no=r.waybill_no, organization=org, outlet=hub, acceptance=r,
                                        sender=sender, accepted_at=now, screening_status="CLEAR")
                                 for r in records], batch_size=1000)
+    from django.db import connection
+
+    with connection.cursor() as cursor:  # statistics, as autovacuum keeps them in a live database: freshly
+        cursor.execute("ANALYZE")        # loaded tables have none, and the planner's guesses then pick odd plans
     return key, waybills, courier.employee_no
 
 

@@ -551,14 +551,16 @@ def _update_parcels(parcels: list[ParcelState], now) -> None:
              for p in parcels], ["chain_length", "chain_head", "status", "status_since", "updated_at"])
         return
     table = Parcel._meta.db_table
+    # ``p.id = ANY(…)`` as well: the parcels are found through the primary key whatever the planner thinks of the
+    # table's size (without it, a hash join over a sequential scan of every parcel whenever statistics lag).
     sql = (f'UPDATE "{table}" AS p SET chain_length = v.length, chain_head = v.head, status = v.status, '
            "status_since = v.status_since, updated_at = %s "
            "FROM unnest(%s::uuid[], %s::int[], %s::text[], %s::text[], %s::timestamptz[]) "
-           "AS v(id, length, head, status, status_since) WHERE p.id = v.id")
+           "AS v(id, length, head, status, status_since) WHERE p.id = v.id AND p.id = ANY(%s::uuid[])")
+    keys = [p.key for p in parcels]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [now, [p.key for p in parcels], [p.chain_length for p in parcels],
-                             [p.chain_head for p in parcels], [p.status for p in parcels],
-                             [p.status_since for p in parcels]])
+        cursor.execute(sql, [now, keys, [p.chain_length for p in parcels], [p.chain_head for p in parcels],
+                             [p.status for p in parcels], [p.status_since for p in parcels], keys])
 
 
 def _raise_alerts(items: list[Item], *, device, now) -> None:
