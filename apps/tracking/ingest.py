@@ -512,8 +512,9 @@ def _insert(rows, *, device, now, actor) -> int:
     buffer.seek(0)
     with connection.cursor() as cursor:
         raw = cursor.cursor
+        # Emptied before use, in the same round trip (not TRUNCATE: a new file each time; commits empty it anyway).
         raw.execute(f'CREATE TEMP TABLE IF NOT EXISTS ingest_staging ON COMMIT DELETE ROWS AS '
-                    f'SELECT {COLUMNS} FROM "{table}" WITH NO DATA')
+                    f'SELECT {COLUMNS} FROM "{table}" WITH NO DATA; DELETE FROM ingest_staging')
         raw.copy_expert(f"COPY ingest_staging ({COLUMNS}) FROM STDIN", buffer)
         # The links and their pending leaves in the transparency log, in one statement (no lock).
         raw.execute(f'WITH stored AS (INSERT INTO "{table}" ({COLUMNS}) SELECT {COLUMNS} FROM ingest_staging '
@@ -521,7 +522,6 @@ def _insert(rows, *, device, now, actor) -> int:
                     f'INSERT INTO "{PENDING_TABLE}" (data, queued_at) SELECT %s || hash, %s FROM stored',
                     [f"{LINK}:", timezone.now()])  # queued now, whatever time the links record
         inserted = raw.rowcount
-        raw.execute("DELETE FROM ingest_staging")  # not TRUNCATE: a new file per batch; the commit empties it anyway
     return inserted
 
 
