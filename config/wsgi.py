@@ -1,12 +1,13 @@
 import gc
 import os
+from importlib import import_module
 
+from django.conf import settings
 from django.core.wsgi import get_wsgi_application
-from django.urls import get_resolver
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 application = get_wsgi_application()
-get_resolver().url_patterns  # the views' modules, loaded now rather than at the first request: frozen too
+import_module(settings.ROOT_URLCONF)  # the views' modules, imported now rather than at the first request: frozen too
 
 # The loaded application (modules, settings, URL patterns, models: ~150,000 objects) never becomes garbage: frozen, the
 # cyclic collector stops walking it again and again. A batch of scans allocates tens of thousands of short-lived
