@@ -26,7 +26,7 @@ from tests.helpers import (
 
 ROOT = Path(__file__).resolve().parents[2]
 CLEARED = {"GREENSHIELD_KEYS", "DJANGO_SECRET_KEY", "ALLOWED_HOSTS", "GREENSHIELD_ENV", "GREENSHIELD_LOG_KEY",
-           "DJANGO_SETTINGS_MODULE"}
+           "DJANGO_SETTINGS_MODULE", "GREENSHIELD_DEBUG"}
 PROBE = "import config.settings as s; print(s.GREENSHIELD_ENV, s.DEBUG, s.SECRET_KEY)"
 
 
@@ -63,6 +63,15 @@ def test_debug_only_in_development_on_loopback_hosts(tmp_path, hosts, debug):
     result = settings_of(tmp_path, **env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[:2] == ["development", debug]
+
+
+def test_development_on_loopback_can_turn_debug_off_but_production_cannot_turn_it_on(tmp_path):
+    off = settings_of(tmp_path, GREENSHIELD_ENV="development", GREENSHIELD_DEBUG="0")  # how the benchmarks run
+    assert off.returncode == 0, off.stderr
+    assert off.stdout.split()[:2] == ["development", "False"]
+    production = settings_of(tmp_path, GREENSHIELD_DEBUG="1", **secrets_env())
+    assert production.returncode == 0, production.stderr
+    assert production.stdout.split()[:2] == ["production", "False"]
 
 
 def test_development_makes_its_own_secret_key_outside_the_repository(tmp_path):
