@@ -173,13 +173,15 @@ RAW_TABLE = "bench_raw_events"
 
 
 def create_raw_table(dsn: str) -> None:
-    """A table with the same columns, types, constraints and indexes as tracking_checkpointevent."""
+    """A table with the same columns, types, constraints and indexes as tracking_checkpointevent — partitioned by
+    the same key, the rows of the run all in one partition as the capture's are."""
     conn = psycopg2.connect(dsn)
     conn.autocommit = True
     with conn.cursor() as cur:
         cur.execute(f"DROP TABLE IF EXISTS {RAW_TABLE}")
         cur.execute(f"CREATE TABLE {RAW_TABLE} (LIKE tracking_checkpointevent INCLUDING DEFAULTS "
-                    f"INCLUDING CONSTRAINTS INCLUDING INDEXES)")
+                    f"INCLUDING CONSTRAINTS INCLUDING INDEXES) PARTITION BY RANGE (parcel_accepted_at)")
+        cur.execute(f"CREATE TABLE {RAW_TABLE}_all PARTITION OF {RAW_TABLE} DEFAULT")
         cur.execute(f"CREATE SEQUENCE IF NOT EXISTS {RAW_TABLE}_id_seq OWNED BY {RAW_TABLE}.id")
         cur.execute(f"ALTER TABLE {RAW_TABLE} ALTER COLUMN id SET DEFAULT nextval('{RAW_TABLE}_id_seq')")
         for column, target in [("parcel_id", "parcels_parcel"), ("facility_id", "organizations_facility"),
@@ -190,7 +192,7 @@ def create_raw_table(dsn: str) -> None:
     conn.close()
 
 
-def run_raw(dsn: str, plan, parcel_ids: dict[str, str], refs: dict) -> float:
+def run_raw(dsn: str, plan, parcel_ids: dict[str, tuple[str, datetime.datetime]], refs: dict) -> float:
     """Insert the same rows (precomputed values, no logic) with execute_values from 2 threads."""
     create_raw_table(dsn)
     now = datetime.datetime.now(datetime.UTC)
@@ -202,7 +204,8 @@ def run_raw(dsn: str, plan, parcel_ids: dict[str, str], refs: dict) -> float:
             rows = []
             for e in batch:
                 seqs[e["waybill_no"]] = seqs.get(e["waybill_no"], 0) + 1
-                rows.append((e["event_id"], refs["organization"], parcel_ids[e["waybill_no"]], seqs[e["waybill_no"]], e["type"],
+                parcel_id, accepted_at = parcel_ids[e["waybill_no"]]
+                rows.append((e["event_id"], refs["organization"], parcel_id, accepted_at, seqs[e["waybill_no"]], e["type"],
                              e["occurred_at"], now, refs["facility"], refs["vehicle"] if "vehicle" in e else None,
                              refs["courier"] if "courier" in e else None, refs["device"], "device:BENCH-SCANNER",
                              json.dumps(e["location"]), json.dumps(e["detail"]), "[]", "0" * 64, "0" * 64,
@@ -210,10 +213,10 @@ def run_raw(dsn: str, plan, parcel_ids: dict[str, str], refs: dict) -> float:
             rows_per_batch.append(rows)
         prepared.append(rows_per_batch)
     total = sum(len(r) for batches in prepared for r in batches)
-    sql = (f"INSERT INTO {RAW_TABLE} (event_id, organization_id, parcel_id, seq, type, occurred_at, recorded_at, facility_id, "
-           f"vehicle_id, courier_id, device_id, actor, location, detail, flags, content_digest, prev_hash, hash) "
-           f"VALUES %s ON CONFLICT (organization_id, event_id) DO NOTHING")
-    template = ("(%s::uuid, %s, %s::uuid, %s, %s, %s, %s, %s, %s, %s::uuid, %s, %s, %s::jsonb, %s::jsonb, "
+    sql = (f"INSERT INTO {RAW_TABLE} (event_id, organization_id, parcel_id, parcel_accepted_at, seq, type, occurred_at, "
+           "recorded_at, facility_id, vehicle_id, courier_id, device_id, actor, location, detail, flags, content_digest, "
+           "prev_hash, hash) VALUES %s ON CONFLICT (organization_id, event_id, parcel_accepted_at) DO NOTHING")
+    template = ("(%s::uuid, %s, %s::uuid, %s, %s, %s, %s, %s, %s, %s, %s::uuid, %s, %s, %s::jsonb, %s::jsonb, "
                 "%s::jsonb, %s, %s, %s)")
 
     failures: list[str] = []
@@ -266,7 +269,7 @@ def main() -> None:
     from apps.organizations.models import Facility, Staff, Vehicle
     from apps.parcels.models import Parcel
 
-    parcel_ids = {w: str(i) for w, i in Parcel.objects.values_list("waybill_no", "id")}
+    parcel_ids = {w: (str(i), at) for w, i, at in Parcel.objects.values_list("waybill_no", "id", "accepted_at")}
     refs = {"device": Device.objects.get(serial="BENCH-SCANNER").pk, "facility": Facility.objects.get().pk,
             "organization": Device.objects.get(serial="BENCH-SCANNER").organization_id,
             "vehicle": Vehicle.objects.get().pk, "courier": str(Staff.objects.get().pk)}
