@@ -178,3 +178,13 @@ def as_user(world):
 def records(world, client_for):
     """The admin's evidence records: per company an accepted and a refused attempt (see ``evidence_records``)."""
     return evidence_records(world, client_for)
+
+
+@pytest.fixture
+def back_to_latest():
+    """For a test that migrates back: going back also unapplies what depends on the target (later migrations of
+    other apps too), so the tests after it get the whole schema again."""
+    from tests.helpers import migrate_to_latest
+
+    yield
+    migrate_to_latest()

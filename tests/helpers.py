@@ -268,3 +268,18 @@ def backdate_parcel(when: datetime.datetime, **lookup) -> None:
     Parcel.objects.filter(pk__in=ids).update(accepted_at=when)
     CheckpointEvent.objects.filter(parcel__in=ids).update(parcel_accepted_at=when)
     LinkPersonalData.objects.filter(event__parcel__in=ids).update(parcel_accepted_at=when)
+
+
+def migrate_to(targets) -> None:
+    """Migrate the test database to ``targets`` (app, migration) — back or forth — as ``migrate`` would."""
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(targets)
+
+
+def migrate_to_latest() -> None:
+    from django.db.migrations.executor import MigrationExecutor
+
+    migrate_to(MigrationExecutor(connection).loader.graph.leaf_nodes())

@@ -336,6 +336,23 @@ def _name_identity_sequence(cursor, table: str) -> None:
         cursor.execute(f"ALTER SEQUENCE {sequence} RENAME TO {_quote(wanted)}")
 
 
+def _build_keys(cursor, conversion: Conversion, triggers: list[str], *, primary_key: tuple[str, ...],
+                unique: dict[str, tuple[str, ...]]) -> None:
+    """On the rebuilt table, once its rows are in: the identity restarted past them, the primary key, the unique
+    constraints and indexes (one sorted build each), ``after``, and the old table's triggers."""
+    table = conversion.spec.table
+    _restart_identity(cursor, table)
+    cursor.execute(f"ALTER TABLE {_quote(table)} ADD PRIMARY KEY ({', '.join(map(_quote, primary_key))})")
+    for name, columns in unique.items():
+        cursor.execute(f"ALTER TABLE {_quote(table)} ADD CONSTRAINT {_quote(name)} "
+                       f"UNIQUE ({', '.join(map(_quote, columns))})")
+    for name, columns_sql in conversion.indexes:
+        cursor.execute(f"CREATE INDEX {_quote(name)} ON {_quote(table)} ({columns_sql})")
+    if conversion.after:
+        conversion.after(cursor)
+    _guard_table(cursor, table, triggers)
+
+
 def to_partitioned(cursor, conversion: Conversion, *, now: datetime.datetime, ahead: int = 3,
                    progress: Callable[[str], None] | None = None) -> int:
     """Rebuild ``spec.table`` as a partitioned table holding every row of the old one (plus its key column when the
@@ -377,16 +394,7 @@ def to_partitioned(cursor, conversion: Conversion, *, now: datetime.datetime, ah
     if cursor.fetchone()[0] != moved:
         raise RuntimeError(f"{table}: not every row found its partition key; nothing was changed")
     say(f"{table}: {moved} rows copied; building indexes")
-    _restart_identity(cursor, table)
-    cursor.execute(f"ALTER TABLE {_quote(table)} ADD PRIMARY KEY ({', '.join(map(_quote, spec.primary_key))})")
-    for name, columns_ in spec.unique.items():
-        cursor.execute(f"ALTER TABLE {_quote(table)} ADD CONSTRAINT {_quote(name)} "
-                       f"UNIQUE ({', '.join(map(_quote, columns_))})")
-    for name, columns_sql in conversion.indexes:
-        cursor.execute(f"CREATE INDEX {_quote(name)} ON {_quote(table)} ({columns_sql})")
-    if conversion.after:
-        conversion.after(cursor)
-    _guard_table(cursor, table, triggers)
+    _build_keys(cursor, conversion, triggers, primary_key=spec.primary_key, unique=spec.unique)
     for name in [*(partition_name(table, m) for m in months_attached(cursor, table)), default_name(table)]:
         _guard_partition(cursor, table, name)
     cursor.execute(f"DROP TABLE {_quote(old)}")
@@ -415,16 +423,7 @@ def to_plain(cursor, conversion: Conversion, *, drop_key: bool, unique: dict[str
     names = ", ".join(_quote(c) for c in columns)
     cursor.execute(f"INSERT INTO {_quote(table)} ({names}) SELECT {names} FROM {_quote(old)}")
     moved = cursor.rowcount
-    _restart_identity(cursor, table)
-    cursor.execute(f"ALTER TABLE {_quote(table)} ADD PRIMARY KEY ({', '.join(map(_quote, primary_key))})")
-    for name, columns_ in unique.items():
-        cursor.execute(f"ALTER TABLE {_quote(table)} ADD CONSTRAINT {_quote(name)} "
-                       f"UNIQUE ({', '.join(map(_quote, columns_))})")
-    for name, columns_sql in conversion.indexes:
-        cursor.execute(f"CREATE INDEX {_quote(name)} ON {_quote(table)} ({columns_sql})")
-    if conversion.after:
-        conversion.after(cursor)
-    _guard_table(cursor, table, triggers)
+    _build_keys(cursor, conversion, triggers, primary_key=primary_key, unique=unique)
     for name in partitions:
         cursor.execute(f"DROP TABLE IF EXISTS {_quote(name)}")
     cursor.execute(f"DROP TABLE {_quote(old)}")
@@ -459,3 +458,22 @@ class OffPostgres(Operation):
 
     def describe(self):
         return f"{self.operation.describe()} (off PostgreSQL; there the partitioning builds it)"
+
+
+def conversion_functions(conversion: Conversion, *, plain_primary_key: tuple[str, ...],
+                         plain_unique: dict[str, tuple[str, ...]], drop_key: bool):
+    """``(forwards, backwards)`` for a migration's ``RunPython`` converting ``conversion.spec.table`` to partitions
+    and back (PostgreSQL only; elsewhere the migration's ``OffPostgres`` operations shape the plain table)."""
+    from django.utils import timezone
+
+    def forwards(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            with schema_editor.connection.cursor() as cursor:
+                to_partitioned(cursor, conversion, now=timezone.now())
+
+    def backwards(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            with schema_editor.connection.cursor() as cursor:
+                to_plain(cursor, conversion, drop_key=drop_key, primary_key=plain_primary_key, unique=plain_unique)
+
+    return forwards, backwards

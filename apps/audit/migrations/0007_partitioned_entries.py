@@ -12,9 +12,8 @@ On PostgreSQL the old table is copied into the partitioned one (``apps.common.pa
 row, checked by count, then the indexes are built. Elsewhere (SQLite) only the unique constraint changes in place.
 """
 from django.db import migrations, models
-from django.utils import timezone
 
-from apps.common.partitions import PARTITIONED, Conversion, OffPostgres, to_partitioned, to_plain
+from apps.common.partitions import PARTITIONED, Conversion, OffPostgres, conversion_functions
 
 TABLE = "audit_auditentry"
 # The plain table's indexes, under the names Django gave them (db_index fields and Meta.indexes).
@@ -29,19 +28,8 @@ INDEXES = [("audit_audit_actor_646844_idx", "actor, at"),
 CONVERSION = Conversion(PARTITIONED[TABLE], key_sql="o.at", indexes=INDEXES)
 
 
-def partition(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    with schema_editor.connection.cursor() as cursor:
-        to_partitioned(cursor, CONVERSION, now=timezone.now())
-
-
-def unpartition(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    with schema_editor.connection.cursor() as cursor:
-        to_plain(cursor, CONVERSION, drop_key=False, primary_key=("id",),
-                 unique={"audit_auditentry_seq_key": ("seq",)})
+partition, unpartition = conversion_functions(CONVERSION, drop_key=False, plain_primary_key=("id",),
+                                              plain_unique={"audit_auditentry_seq_key": ("seq",)})
 
 
 class Migration(migrations.Migration):

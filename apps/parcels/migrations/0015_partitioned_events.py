@@ -12,9 +12,8 @@ On PostgreSQL the old table is copied into the partitioned one (``apps.common.pa
 row, checked by count, then the indexes are built. Elsewhere (SQLite) the column and constraints are added in place.
 """
 from django.db import migrations, models
-from django.utils import timezone
 
-from apps.common.partitions import PARTITIONED, Conversion, OffPostgres, to_partitioned, to_plain
+from apps.common.partitions import PARTITIONED, Conversion, OffPostgres, conversion_functions
 
 TABLE = "tracking_checkpointevent"
 INDEXES = [("tracking_ch_courier_58c4e7_idx", "courier_id, occurred_at"),
@@ -45,20 +44,17 @@ def fill_elsewhere(apps, schema_editor):
                        f"WHERE p.id = {TABLE}.parcel_id)")
 
 
-def partition(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    with schema_editor.connection.cursor() as cursor:
-        to_partitioned(cursor, CONVERSION, now=timezone.now())
+partition, plain_again = conversion_functions(
+    CONVERSION, drop_key=True, plain_primary_key=("id",),
+    plain_unique={"one_link_per_position": ("parcel_id", "seq"),
+                  "event_id_once_per_company": ("organization_id", "event_id")})
 
 
 def unpartition(apps, schema_editor):
+    plain_again(apps, schema_editor)
     if schema_editor.connection.vendor != "postgresql":
         return
     with schema_editor.connection.cursor() as cursor:
-        to_plain(cursor, CONVERSION, drop_key=True, primary_key=("id",),
-                 unique={"one_link_per_position": ("parcel_id", "seq"),
-                         "event_id_once_per_company": ("organization_id", "event_id")})
         cursor.execute('ALTER TABLE "parcels_linkpersonaldata" ADD CONSTRAINT '
                        '"parcels_linkpersonal_event_id_e9b3db67_fk_tracking_" FOREIGN KEY ("event_id") '
                        f'REFERENCES "{TABLE}" (id) DEFERRABLE INITIALLY DEFERRED')

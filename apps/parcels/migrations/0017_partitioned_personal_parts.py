@@ -5,7 +5,7 @@ the key; a link lives in one month, so this is the same rule); the state keeps t
 (TRUNCATE and DELETE refused, UPDATE only erasing or re-encrypting) are copied onto the new table."""
 from django.db import migrations, models
 
-from apps.common.partitions import PARTITIONED, Conversion, OffPostgres, to_partitioned, to_plain
+from apps.common.partitions import PARTITIONED, Conversion, OffPostgres, conversion_functions
 
 TABLE = "parcels_linkpersonaldata"
 
@@ -23,21 +23,9 @@ def fill_elsewhere(apps, schema_editor):
                        f"tracking_checkpointevent e WHERE e.id = {TABLE}.event_id)")
 
 
-def partition(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    from django.utils import timezone
-
-    with schema_editor.connection.cursor() as cursor:
-        to_partitioned(cursor, CONVERSION, now=timezone.now())
-
-
-def unpartition(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    with schema_editor.connection.cursor() as cursor:
-        to_plain(cursor, CONVERSION, drop_key=True, primary_key=("id",),
-                 unique={"parcels_linkpersonaldata_event_id_key": ("event_id",)})
+partition, unpartition = conversion_functions(
+    CONVERSION, drop_key=True, plain_primary_key=("id",),
+    plain_unique={"parcels_linkpersonaldata_event_id_key": ("event_id",)})
 
 
 class Migration(migrations.Migration):

@@ -12,7 +12,6 @@ import types
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
-from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from apps.audit.models import AuditEntry, DestructionRecord
@@ -33,6 +32,7 @@ from apps.transparency import services
 from apps.transparency.models import LogCheckpoint, LogLeaf
 from apps.transparency.services import AUDIT, inclusion_for, leaf_data, log_integrate, log_verify
 from greenshield import merkle
+from tests.helpers import migrate_to
 
 ENTRIES, LEAVES = "audit_auditentry", "transparency_logleaf"
 
@@ -263,17 +263,8 @@ def test_a_leaf_removed_behind_retentions_back_is_still_found(require_postgres, 
 BEFORE = [("audit", "0006_destruction_record_append_only"), ("transparency", "0003_guards")]
 
 
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
 
 
-@pytest.fixture
-def back_to_latest():
-    yield
-    executor = MigrationExecutor(connection)
-    migrate(executor.loader.graph.leaf_nodes())
 
 
 def _relkind(table: str) -> str:
@@ -293,7 +284,7 @@ def test_the_migrations_from_the_plain_tables_keep_every_row(require_postgres, b
     log_integrate()
     leaves_before = list(LogLeaf.objects.order_by("index").values_list("index", "data", "record_at"))
 
-    migrate(BEFORE)
+    migrate_to(BEFORE)
 
     assert _relkind(ENTRIES) == _relkind(LEAVES) == "r"
     with connection.cursor() as cursor:
@@ -318,7 +309,7 @@ def test_the_migrations_from_the_plain_tables_keep_every_row(require_postgres, b
         entries_at(now, 2, action="test.plain")
     entries = AuditEntry.objects.count()
 
-    migrate([("audit", "0007_partitioned_entries"), ("transparency", "0004_partitioned_leaves")])
+    migrate_to([("audit", "0007_partitioned_entries"), ("transparency", "0004_partitioned_leaves")])
 
     assert _relkind(ENTRIES) == _relkind(LEAVES) == "p"
     assert AuditEntry.objects.count() == entries

@@ -6,30 +6,20 @@ import datetime
 
 import pytest
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from apps.common.clock import SimulatedClock, clock_simulated
 from apps.common.partitions import add_months, month_floor, partition_name
 from apps.parcels.chain import chain_verify
 from apps.parcels.models import CheckpointEvent, LinkPersonalData, Parcel
-from tests.helpers import accept, events_post, scan
+from tests.helpers import accept, events_post, migrate_to, migrate_to_latest, scan
 
 BEFORE = [("parcels", "0014_link_personal_data")]
 TABLE = "tracking_checkpointevent"
 
 
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
 
 
-@pytest.fixture
-def back_to_latest():
-    yield
-    executor = MigrationExecutor(connection)
-    migrate(executor.loader.graph.leaf_nodes())
 
 
 def _rows():
@@ -57,15 +47,14 @@ def test_partitioning_a_filled_table_keeps_every_link_in_its_parcels_month(requi
     body = events_post(device, [scan(w, t, location={"lat": 31.2, "lon": 121.5}) for w in waybills
                                 for t in ("ARRIVED", "SORTED", "DELIVERED")])
     assert body["summary"]["accepted"] == 9
-    migrate(BEFORE)
+    migrate_to(BEFORE)
     assert _relkind() == "r"
     before = _rows()
     personal = LinkPersonalData.objects.count()
     assert len(before) >= 12 and personal >= 3  # acceptance links and the scans; DELIVERED has a personal part
 
     # up to the latest schema: the log leaves' migration, which gives each leaf its link's key, needs this one
-    executor = MigrationExecutor(connection)
-    migrate(executor.loader.graph.leaf_nodes())
+    migrate_to_latest()
 
     assert _relkind() == "p"
     assert _rows() == before
@@ -92,7 +81,7 @@ def test_the_way_back_keeps_every_link(require_postgres, back_to_latest, world, 
     events_post(client_for("device"), [scan(waybill, "ARRIVED")])
     before = _rows()
 
-    migrate(BEFORE)
+    migrate_to(BEFORE)
 
     assert _relkind() == "r"
     assert _rows() == before

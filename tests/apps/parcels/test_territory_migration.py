@@ -4,29 +4,17 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from apps.parcels.models import AcceptanceRecord, CheckpointEvent, Parcel, ParcelTerritory, VehicleTerritory
 from greenshield import crypto
-from tests.helpers import accept, events_post, scan
+from tests.helpers import accept, events_post, migrate_to, scan
 
 BEFORE = [("parcels", "0009_accountability_and_territory"), ("organizations", "0003_waybill_prefix")]
 AFTER = [("parcels", "0011_event_organization_required"), ("organizations", "0004_waybill_prefix_backfill")]
 
 
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
 
 
-@pytest.fixture
-def back_to_latest():
-    """Going back to 0009 also unapplies everything that depends on it (later parcels and compliance migrations):
-    the tests after this one need the whole schema again."""
-    yield
-    executor = MigrationExecutor(connection)
-    migrate(executor.loader.graph.leaf_nodes())
 
 
 @pytest.mark.django_db(transaction=True)
@@ -46,13 +34,13 @@ def test_the_backfill_keeps_every_row_and_fills_the_territory(require_postgres, 
         cursor.execute("DELETE FROM parcels_vehicleterritory")
         cursor.execute("UPDATE parcels_acceptancerecord SET given_sender_phone_index = NULL")
         cursor.execute("UPDATE organizations_organization SET waybill_prefix = ''")
-    migrate(BEFORE)
+    migrate_to(BEFORE)
     with connection.cursor() as cursor:
         cursor.execute("ALTER TABLE audit_auditentry DISABLE TRIGGER USER")  # nothing here touches the audit log
         cursor.execute("UPDATE tracking_checkpointevent SET organization_id = NULL")
         cursor.execute("ALTER TABLE audit_auditentry ENABLE TRIGGER USER")
 
-    migrate(AFTER)
+    migrate_to(AFTER)
 
     assert (Parcel.objects.count(), CheckpointEvent.objects.count(), AcceptanceRecord.objects.count()) == counts
     assert set(CheckpointEvent.objects.values_list("organization_id", flat=True)) == {world.zto.pk}
