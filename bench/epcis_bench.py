@@ -16,8 +16,6 @@ import datetime
 import http.client
 import json
 import os
-import signal
-import subprocess
 import sys
 import threading
 import time
@@ -37,8 +35,8 @@ from ingest_bench import (  # noqa: E402 - the shared set-up of the ingest bench
     setup_data,
     start_gunicorn,
 )
+from stack import stack_env, start_worker, stop  # noqa: E402 - the stack as the other benches start it
 
-UNTHROTTLED = {"GREENSHIELD_THROTTLE_USER": "10000000/min", "GREENSHIELD_THROTTLE_DEVICE": "10000000/min"}
 
 def scan(waybill: str, kind: str, at: datetime.datetime, courier: str) -> dict:
     event = {"event_id": str(uuid.uuid4()), "waybill_no": waybill, "type": kind, "occurred_at": at.isoformat(),
@@ -197,31 +195,6 @@ def export_query(port: int, token: str, per_page: int) -> tuple[float, int]:
         else:
             url = None
     return total / (time.perf_counter() - started), total
-
-
-def stack_env(db_url: str, redis_url: str) -> dict:
-    """As deployed: PostgreSQL, Redis as broker (and cache), throttles out of the way of a bench."""
-    return {**os.environ, "DATABASE_URL": db_url, "REDIS_URL": redis_url, "DB_CONN_MAX_AGE": "600",
-            "LOG_LEVEL": "WARNING", **UNTHROTTLED}
-
-
-def start_worker(db_url: str, redis_url: str, concurrency: int) -> subprocess.Popen:
-    env = stack_env(db_url, redis_url)
-    process = subprocess.Popen([sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel=WARNING",
-                                f"--concurrency={concurrency}", "--without-gossip", "--without-mingle",
-                                "--without-heartbeat"], cwd=ROOT, env=env)
-    time.sleep(4)
-    if process.poll() is not None:
-        raise SystemExit("the celery worker did not start")
-    return process
-
-
-def stop(process: subprocess.Popen) -> None:
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
 
 
 def main() -> None:
