@@ -69,14 +69,14 @@ EXEMPTIONS = (
     Exemption("parcels_parcel", r'"parcels_parcel"\."waybill_no" = ',
               "The waybill is how people and scanners name a parcel. Under Citus a waybill → parcel id lookup table "
               "distributed by waybill_no answers it on one shard, then the parcel's shard is known."),
-    Exemption("parcels_parcel", r'"parcels_parcel"\."waybill_no" IN \(',
-              "A scan batch resolves its waybills (up to 1,000) in one statement: the same waybill lookup table, "
-              "one multi-shard read per batch instead of one per scan."),
     Exemption("tracking_checkpointevent", r"WHERE organization_id = %s AND event_id = ANY",
               "Exactly-once by event_id within a company across partitions (a partition-local unique index plus "
               "this check under per-event-id advisory locks): it must see every partition and, under Citus, every "
               "shard holding the company's links, so there it becomes a lookup table (organization_id, event_id) → "
               "parcel_id distributed by event_id (docs/scale.md, step 4)."),
+    Exemption("parcels_parcelterritory", r"WHERE parcel_id = p\.id AND province = %s LIMIT 1\) t ON true",
+              "The scan batch's parcel lock reads whether each parcel already has the device's province, joined on "
+              "the locked parcel's id: the distribution column, so co-located and single-shard per parcel."),
     Exemption("tracking_checkpointevent", r"CREATE TEMP TABLE .* WITH NO DATA",
               "The ingest's staging table copies the events' column layout (WITH NO DATA): no row is read."),
     Exemption("screening_resolution", r'"screening_resolution"\."screening_id"',
