@@ -572,6 +572,12 @@ def main() -> None:
 
     log(f"[1/5] scratch database {args.database}")
     db_url = recreate_database(base, args.database)
+    conn = psycopg2.connect(db_url)  # the figures depend on the server's cache
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT current_setting('shared_buffers'), current_setting('effective_cache_size')")
+        log("      PostgreSQL shared_buffers {}, effective_cache_size {} (as deployed: ~25 % of RAM for "
+            "shared_buffers)".format(*cursor.fetchone()))
+    conn.close()
     small_db = f"{args.database}_small"
     databases = [args.database] + ([] if args.skip_large else [small_db])
     refs = setup_references(db_url)
