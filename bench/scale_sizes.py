@@ -18,12 +18,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from apps.common.distribution import REFERENCE  # noqa: E402 - plain data, no Django
 
 PARCELS_PER_YEAR = 26.5e9
+# A partitioned table counts once, with its partitions' sizes summed (the partitions are not listed apart).
 SIZES = """
 SELECT c.relname,
-       pg_relation_size(c.oid, 'main') + COALESCE(pg_total_relation_size(NULLIF(c.reltoastrelid, 0)), 0),
-       pg_indexes_size(c.oid)
+       sum(pg_relation_size(l.oid, 'main') + COALESCE(pg_total_relation_size(NULLIF(l.reltoastrelid, 0)), 0)),
+       sum(pg_indexes_size(l.oid))
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')
+LEFT JOIN LATERAL pg_partition_tree(c.oid) AS t ON true  -- no rows for a plain table: the table itself
+JOIN pg_class l ON l.oid = COALESCE(t.relid, c.oid) AND COALESCE(t.isleaf, true)
+WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+GROUP BY c.relname
 """
 
 
@@ -44,7 +48,7 @@ def measure(dsn: str) -> tuple[int, list[tuple]]:
             cur.execute(f'SELECT count(*), avg(pg_column_size(t.*)) FROM "{table}" AS t')  # noqa: S608 - catalog name
             count, tuple_bytes = cur.fetchone()
             if count:
-                rows.append((table, count, float(tuple_bytes), heap / count, index / count))
+                rows.append((table, count, float(tuple_bytes), float(heap) / count, float(index) / count))
     conn.close()
     rows.sort(key=lambda r: -(r[3] + r[4]) * r[1])
     return parcels, rows
