@@ -20,8 +20,6 @@ import datetime
 import json
 import os
 import sys
-import threading
-import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +36,7 @@ from stack import (  # noqa: E402,F401 - re-exported: the other benches take the
     free_port,
     log,
     run_full_stack,
+    run_threads_timed,
     stack_env,
     start_gunicorn,
     start_worker,
@@ -233,13 +232,7 @@ def run_raw(dsn: str, plan, parcel_ids: dict[str, tuple[str, datetime.datetime]]
         finally:
             conn.close()
 
-    threads = [threading.Thread(target=writer, args=(b,)) for b in prepared]
-    started = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - started
+    elapsed = run_threads_timed(writer, [(b,) for b in prepared])
     if failures:
         raise SystemExit("the baseline failed: " + failures[0])
     return total / elapsed

@@ -75,6 +75,17 @@ def stop(process: subprocess.Popen) -> None:
         process.kill()
 
 
+def run_threads_timed(target, per_thread) -> float:
+    """Run ``target(*args)`` for each args tuple of ``per_thread`` in its own thread; the seconds until all ended."""
+    threads = [threading.Thread(target=target, args=args) for args in per_thread]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.perf_counter() - started
+
+
 def run_full_stack(port: int, key: str, plan, label: str = "full stack") -> tuple[float, int]:
     total = sum(len(b) for batches in plan for b in batches)
     done = [0]
@@ -100,13 +111,7 @@ def run_full_stack(port: int, key: str, plan, label: str = "full stack") -> tupl
                 if done[0] % 5000 < len(batch):
                     log(f"    {label}: {done[0]}/{total} events")
 
-    threads = [threading.Thread(target=client, args=(b, e)) for b, e in zip(plan, bodies, strict=True)]
-    started = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - started
+    elapsed = run_threads_timed(client, list(zip(plan, bodies, strict=True)))
     if errors:
         raise SystemExit("full-stack run had errors:\n" + "\n".join(errors[:5]))
     return total / elapsed, total
